@@ -1,0 +1,352 @@
+"""The formula catalogue: every derived formula with its id, provenance and conventions.
+
+Each :class:`Formula` carries a stable ``id`` (SPEC section 2 slugs), the SymPy object it
+was derived as, its LaTeX, its provenance (``paper``, ``derived``, ``classical``), the
+conventions it assumes and the meaning of its symbols.  Nothing here is typed in: each
+entry calls the derivation in :mod:`theory` that produces it.
+
+>>> entries = catalogue("relu")
+>>> [e.id for e in entries][:3]
+['loss.coordinates', 'grad.per_sample', 'sgd.multiplicative']
+>>> by_id("hessian.trace_at_min").expr
+(d - s + 4)/n
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import sympy as sp
+
+from . import dynamics, gradients, hessian, model, stationary
+from .errors import DomainError
+from .symbols import (
+    ACTIVATIONS,
+    SYMBOL_MEANINGS,
+    S,
+    S_B,
+    Conventions,
+    P_plus,
+    a_i,
+    a_j,
+    a_k,
+    b,
+    d,
+    eta,
+    gamma,
+    n,
+    r,
+    s,
+)
+
+__all__ = ["PROVENANCES", "Formula", "by_id", "catalogue"]
+
+PROVENANCES = ("paper", "derived", "classical")
+
+
+@dataclass(frozen=True)
+class Formula:
+    """One catalogue entry: a derived formula with everything needed to read and check it.
+
+    ``lhs`` is the LaTeX of the left-hand side (what the formula computes) and ``expr`` the
+    SymPy right-hand side (or a relation / tuple of them).
+    """
+
+    id: str
+    title: str
+    lhs: str
+    expr: Any
+    provenance: str
+    conventions: tuple[str, ...]
+    statement: str
+    supports: tuple[str, ...] = ()
+    extra_symbols: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.provenance not in PROVENANCES:
+            raise DomainError("provenance", self.provenance, f"one of {PROVENANCES}")
+
+    @property
+    def latex(self) -> str:
+        """The equation ``lhs = expr`` in LaTeX (amsmath, no surrounding environment)."""
+        rhs = sp.latex(self.expr)
+        return f"{self.lhs} = {rhs}" if self.lhs else rhs
+
+    @property
+    def symbols(self) -> dict[str, str]:
+        """Meaning of every free symbol of ``expr`` (and of any extra named symbol)."""
+        names = sorted({str(x) for x in _free_symbols(self.expr)})
+        out = {k: SYMBOL_MEANINGS[k] for k in names if k in SYMBOL_MEANINGS}
+        out.update(self.extra_symbols)
+        return out
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {self.latex}$"
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form used by ``aesgd derive --format json``."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "expr": str(self.expr),
+            "latex": self.latex,
+            "provenance": self.provenance,
+            "conventions": list(self.conventions),
+            "statement": self.statement,
+            "supports": list(self.supports),
+            "symbols": self.symbols,
+        }
+
+
+def _free_symbols(obj: Any) -> set[sp.Symbol]:
+    if isinstance(obj, sp.Basic):
+        return set(obj.free_symbols)
+    if isinstance(obj, (tuple, list)):
+        return set().union(*(_free_symbols(o) for o in obj)) if obj else set()
+    return set()
+
+
+def _conv_tags(conv: Conventions, *, kink: bool = True) -> tuple[str, ...]:
+    tags = [f"activation={conv.activation}"]
+    if conv.is_relu and kink:
+        tags.append(f"relu_prime_at_zero={conv.relu_prime_at_zero}")
+    tags.append(f"normalisation={conv.normalisation}")
+    return tuple(tags)
+
+
+def _prime(sym: sp.Symbol) -> sp.Symbol:
+    return sp.Symbol(f"{sym.name}'", real=True)
+
+
+Builder = Callable[[Conventions], list[Formula]]
+
+
+def _model_entries(conv: Conventions) -> list[Formula]:
+    tags = _conv_tags(conv, kink=False)
+    cw, cx = gradients.per_sample_gradient_coefficients(conv)
+    w, x_i = sp.Symbol("w"), sp.Symbol("x_i")
+    step = gradients.sgd_step_map(conv)
+    gd = dynamics.gd_radial_map()
+    return [
+        Formula(
+            "loss.coordinates", "Empirical loss in reduced coordinates", "L(w)",
+            model.reduced_loss(), "derived", tags,
+            "L(w) = ((r - 2) S + n)/(2n) for both activations, using sigma(a) a = sigma(a)^2.",
+            ("P1",),
+        ),
+        Formula(
+            "grad.per_sample", "Per-sample gradient", r"\nabla \ell_i(w)",
+            cw * w + cx * x_i, "derived", _conv_tags(conv),
+            "grad l_i(w) = sigma(a_i)^2 w + sigma(a_i)(r - 2) x_i; zero for relu when a_i <= 0 "
+            "(whatever relu'(0) is).",
+            ("P1",),
+            {"w": "weight vector", "x_i": "data point x_i = e_i"},
+        ),
+        Formula(
+            "sgd.multiplicative", "One SGD step in coordinates (j in the batch)",
+            r"a_j'", step["in_batch"], "derived", _conv_tags(conv),
+            "a_j <- a_j (1 - gamma S_B) + gamma 1[j in B] sigma(a_j)(2 - r); w_perp <- w_perp "
+            "(1 - gamma S_B); signs are preserved while gamma S_B < 1.",
+            ("P1", "P3", "P6"),
+        ),
+        Formula(
+            "minima.value", "Minimum value of the loss", r"\min_w L(w)",
+            stationary.min_value()["value"], "derived", tags,
+            "min L = (n - 1)/(2n), attained at r = S = 1; the dead set S = 0 has L = 1/2.",
+            ("P1",),
+        ),
+        Formula(
+            "minima.set", "Global minimisers (reduced conditions)", r"(S, r)",
+            sp.Tuple(stationary.classify_reduced()["minimum"]["S"],
+                     stationary.classify_reduced()["minimum"]["r"]),
+            "derived", _conv_tags(conv),
+            "Global minimisers: unit vectors in span(x_i) (S = r = 1)"
+            + (", with every a_i >= 0 (relu)." if conv.is_relu else ".")
+            + " Nothing else attains the minimum.",
+            ("P1", "P2", "P3"),
+        ),
+        Formula(
+            "stationary.other", "Loss on the other stationary points (S = 0)", r"L|_{S=0}",
+            stationary.classify_reduced()["dead"]["loss"], "derived", _conv_tags(conv),
+            "The only other stationary points have S = 0 and L = 1/2: "
+            + ("all w with every a_i <= 0 (dead neuron)." if conv.is_relu
+               else "all w orthogonal to the data (w = 0 included)."),
+            ("P1",),
+        ),
+        Formula(
+            "gd.ratio_invariance", "Full batch keeps coordinate ratios",
+            r"\frac{a_j'}{a_k'} - \frac{a_j}{a_k}", dynamics.gd_ratio_invariance(), "derived",
+            _conv_tags(conv),
+            "b = n: every active coordinate is multiplied by the same factor "
+            "1 + gamma(2 - r - S), so a_j/a_k is constant in t.",
+            ("P2",),
+        ),
+        Formula(
+            "gd.limit", "Full-batch radial map of the active part", r"\rho'",
+            gd["map"], "derived", _conv_tags(conv),
+            "b = n: the active part's norm rho follows rho' = rho(1 + 2 gamma (1 - rho^2)) "
+            "once the rest has decayed; fixed point 1 with multiplier 1 - 4 gamma; "
+            "w_inf = u/||u||, u = sum over initially active i of a_i(0) x_i.",
+            ("P2",),
+            {"rho": "norm of the active part of w"},
+        ),
+        Formula(
+            "gd.dense_aligned", "Full-batch alignment (ratio of expectations)",
+            r"\frac{\mathbb{E}\|u\|^2}{\mathbb{E}\|w_0\|^2}",
+            dynamics.alignment_ratio_of_expectations(conv), "derived", tags,
+            "cos(w_inf, w_0) = ||u||/||w_0||, concentrating at sqrt(n/(2d)) (relu) or "
+            "sqrt(n/d) (linear; exactly 1 when n = d); support = initially active count.",
+            ("P2",),
+        ),
+        Formula(
+            "sgd.fixed_points", "Batch gradient at a minimum, x_j component / a_j (j in B)",
+            r"\frac{(\nabla_B)_j}{a_j}",
+            dynamics.batch_gradient_coefficients_at_min()["in_batch"], "derived", tags,
+            "At a global minimum the batch gradient is (S_B I - Q_B) w: it vanishes for every "
+            "batch only if each batch holds all or none of the support, forcing support 1 "
+            "when b < n; the fixed points are x_k (relu) and +-x_k (linear).",
+            ("P3",),
+        ),
+        Formula(
+            "sgd.sparse_limit", "Loss gap at x_k", r"L(x_k) - \min L",
+            sp.factor(model.reduced_loss().subs({S: 1, r: 1})
+                      - stationary.min_value()["value"]),
+            "derived", _conv_tags(conv),
+            "b < n: w_t -> x_k for one k active at init (linear: sign(a_k(0)) x_k); the loss "
+            "gap tends to 0.",
+            ("P1", "P3"),
+        ),
+        Formula(
+            "sgd.orthogonal", "Scale of the alignment bound at the sparse limit",
+            r"\max_i |a_i(0)| / \|w_0\|", dynamics.max_abs_gaussian_scale(), "derived", tags,
+            "b < n: |cos(w_inf, w_0)| = |a_k(0)|/||w_0|| <= max_i |a_i(0)|/||w_0||, about "
+            "sqrt(2 log n / d) (extreme-value heuristic).",
+            ("P3",),
+        ),
+        Formula(
+            "cyclic.blocks", "Cyclic schedule: size of the classes that share every batch",
+            r"g", dynamics.cyclic_class_size(), "derived", ("schedule=cyclic",),
+            "Cyclic consecutive blocks of size b: indices fall into n/g classes of g = gcd(b, n) "
+            "consecutive indices whose ratios never change; 1-sparse iff g = 1. P7 holds as "
+            "stated only when g = 1.",
+            ("P7",),
+        ),
+        Formula(
+            "relu.dead_init", "Probability of a dead initialisation", r"\Pr[\forall i: a_i(0) \le 0]",
+            dynamics.dead_init_probability(), "derived", ("activation=relu", "init=gaussian"),
+            "If all a_i(0) <= 0 then grad L(w_0) = 0 and SGD never moves; probability 2^-n.",
+            ("P1",),
+        ),
+    ]
+
+
+def _hessian_entries(conv: Conventions) -> list[Formula]:
+    tags = _conv_tags(conv)
+    coef = hessian.hessian_coefficients()
+    ident, q_mat, w, qw = sp.symbols("I Q w Qw", commutative=False)
+    closed = coef["identity"] * ident + coef["symmetric_outer"] * (
+        w * sp.Symbol("(Qw)^T", commutative=False) + qw * sp.Symbol("w^T", commutative=False)
+    ) + coef["Q"] * q_mat
+    spectrum = hessian.spectrum_at_min()
+    gap = hessian.trace_gap(conv)
+    kink = hessian.kink_curvatures()
+    return [
+        Formula(
+            "hessian.closed_form", "Hessian in closed form", r"\nabla^2 L(w)", closed, "derived",
+            tags,
+            "H(w) = (1/n)[S I + 2 w (Qw)^T + 2 (Qw) w^T + (r - 2) Q], Q = sum over active i "
+            "of x_i x_i^T.",
+            ("P4", "P5"),
+            {"Q": "projector on the active data directions", "I": "identity on R^d"},
+        ),
+        Formula(
+            "hessian.spectrum_at_min", "Hessian spectrum at an s-sparse minimum",
+            r"\{(\lambda, \text{mult.})\}",
+            sp.Tuple(*(sp.Tuple(ev, mult) for ev, mult in spectrum)), "derived", tags,
+            "Eigenvalues 4/n (once, along w), 0 (s - 1 times), 1/n (d - s times); "
+            "lambda_max = 4/n at every minimum.",
+            ("P5",),
+        ),
+        Formula(
+            "hessian.lambda_max", "Largest Hessian eigenvalue at every minimum",
+            r"\lambda_{\max}", hessian.lambda_max_at_min(), "derived", tags,
+            "All global minima share lambda_max = 4/n.", ("P5",),
+        ),
+        Formula(
+            "hessian.trace_at_min", "Hessian trace at an s-sparse minimum", r"\operatorname{tr} H",
+            hessian.trace_at_min(), "derived", _conv_tags(Conventions("relu", 0)),
+            "tr = (d - s + 4)/n with s the number of active coordinates; relu: GD has "
+            "s = |P+|, SGD s = 1, so tr(SGD) - tr(GD) = (|P+| - 1)/n >= 0.",
+            ("P4",),
+        ),
+        Formula(
+            "hessian.trace_gap", "Trace at the SGD minimum minus trace at the GD minimum",
+            r"\operatorname{tr} H_{\mathrm{SGD}} - \operatorname{tr} H_{\mathrm{GD}}", gap,
+            "derived", tags,
+            f"Under {conv.activation}"
+            + (f" with relu'(0) = {conv.relu_prime_at_zero}" if conv.is_relu else "")
+            + f": the gap is {gap}. P4 (full batch flatter) needs a positive gap.",
+            ("P4",),
+        ),
+        Formula(
+            "hessian.linear_equal", "Linear: trace gap between minima", r"\Delta \operatorname{tr} H",
+            hessian.linear_trace_gap(), "derived", _conv_tags(Conventions("linear")),
+            "Linear activation: every global minimum has tr = (d - n + 4)/n, so GD and SGD "
+            "minima are equally sharp by trace; P4 holds for relu only.",
+            ("P4",),
+        ),
+        Formula(
+            "hessian.kink_convention", "One-sided curvatures at x_1 along e_2 (relu)",
+            r"(\partial^2_{+}, \partial^2_{-})",
+            sp.Tuple(kink["positive_side"], kink["negative_side"]), "derived",
+            ("activation=relu", "normalisation=mean"),
+            "At x_1 along e_2 the relu loss has curvature 0 on the positive side and 1/n on "
+            "the negative side; the closed form picks 1/n under relu'(0) = 0 and 0 under "
+            "relu'(0) = 1, where the P4 gap vanishes.  The P4 ordering relies on relu'(0) = 0.",
+            ("P4",),
+        ),
+    ]
+
+
+def _walk_entries(conv: Conventions) -> list[Formula]:
+    try:
+        from . import walk  # the random-walk laws (SPEC walk.*)
+    except ImportError:  # TODO(lead): remove once theory/walk lands
+        return []
+
+    if not hasattr(walk, "catalogue_entries"):  # TODO(lead): wire once theory/walk lands
+        return []
+    return list(walk.catalogue_entries(conv, Formula))
+
+
+_BUILDERS: tuple[Builder, ...] = (_model_entries, _hessian_entries, _walk_entries)
+
+
+@cache
+def catalogue(activation: str = "relu", relu_prime_at_zero: int = 0) -> tuple[Formula, ...]:
+    """Every derived formula under the given conventions, in SPEC order."""
+    if activation not in ACTIVATIONS:
+        raise DomainError("activation", activation, "one of 'linear', 'relu'")
+    conv = Conventions(activation, relu_prime_at_zero)
+    out: list[Formula] = []
+    for build in _BUILDERS:
+        out.extend(build(conv))
+    ids = [e.id for e in out]
+    if len(set(ids)) != len(ids):  # pragma: no cover - a catalogue bug
+        raise AssertionError(f"duplicate ids in the catalogue: {ids}")
+    return tuple(out)
+
+
+def by_id(formula_id: str, activation: str = "relu", relu_prime_at_zero: int = 0) -> Formula:
+    """The catalogue entry with this id."""
+    for entry in catalogue(activation, relu_prime_at_zero):
+        if entry.id == formula_id:
+            return entry
+    raise DomainError("id", formula_id, "a catalogue id (see `aesgd derive --format json`)")
+
+
+# symbols referenced for the meanings table of the JSON export
+_ = (S_B, P_plus, a_i, a_j, a_k, b, d, eta, gamma, n, r, s)

@@ -1,0 +1,162 @@
+"""Exact consequences of the SGD step map: full batch, fixed points, cyclic classes.
+
+Claims (SPEC section 2): ``gd.ratio_invariance``, ``gd.limit``, ``gd.dense_aligned``,
+``sgd.fixed_points``, ``sgd.sparse_limit``, ``sgd.orthogonal``, ``cyclic.blocks``,
+``relu.dead_init``.  Everything is derived from :func:`theory.gradients.sgd_step_map`.
+
+>>> gd_ratio_invariance()
+0
+>>> cyclic_classes(6, 4)
+[[0, 1], [2, 3], [4, 5]]
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import sympy as sp
+
+from .gradients import per_sample_gradient_coefficients, sgd_step_map
+from .symbols import S, S_B, Conventions, a_i, a_j, a_k, b, d, gamma, n, r
+
+__all__ = [
+    "alignment_ratio_of_expectations",
+    "batch_gradient_coefficients_at_min",
+    "cyclic_class_size",
+    "cyclic_classes",
+    "dead_init_probability",
+    "gd_common_factor",
+    "gd_radial_map",
+    "gd_ratio_invariance",
+    "max_abs_gaussian_scale",
+]
+
+rho = sp.Symbol("rho", positive=True)
+
+
+@cache
+def gd_common_factor() -> sp.Expr:
+    """Full batch (b = n): every active coordinate is multiplied by 1 + gamma (2 - r - S).
+
+    From the in-batch step a_j' = a_j (1 - gamma S_B) + gamma a_j (2 - r) with S_B = S.
+    """
+    step = sgd_step_map(Conventions("linear"))["in_batch"]
+    return sp.factor(sp.expand(step.subs(S_B, S) / a_j))
+
+
+@cache
+def gd_ratio_invariance() -> sp.Expr:
+    """``gd.ratio_invariance``: a_j(t+1)/a_k(t+1) - a_j(t)/a_k(t) for active j, k (= 0)."""
+    step = sgd_step_map(Conventions("linear"))["in_batch"].subs(S_B, S)
+    return sp.simplify(step / step.subs(a_j, a_k) - a_j / a_k)
+
+
+@cache
+def gd_radial_map() -> dict[str, sp.Expr]:
+    """``gd.limit``: the norm rho of the active part once the rest has decayed.
+
+    With inactive coordinates and w_perp gone, r = S = rho^2 and
+    rho' = rho (1 + gamma (2 - 2 rho^2)); the fixed point rho = 1 has multiplier
+    1 - 4 gamma (stable iff 0 < gamma < 1/2, i.e. eta < n/2 at b = n).  Inactive
+    coordinates and w_perp are multiplied by 1 - gamma S each step, which tends to
+    1 - gamma, so they vanish: w_inf = u/||u||.
+    """
+    factor = gd_common_factor().subs({S: rho**2, r: rho**2})
+    rho_map = sp.expand(rho * factor)
+    fixed = [f for f in sp.solve(sp.Eq(rho_map, rho), rho) if f.is_positive]
+    multiplier = sp.simplify(sp.diff(rho_map, rho).subs(rho, 1))
+    return {
+        "map": rho_map,
+        "fixed_points": sp.Tuple(*fixed),
+        "multiplier_at_1": multiplier,
+        "stability_bound_gamma": sp.solve(sp.Eq(multiplier, -1), gamma)[0],
+    }
+
+
+@cache
+def alignment_ratio_of_expectations(conv: Conventions) -> sp.Expr:
+    """``gd.dense_aligned``: E||u||^2 / E||w_0||^2 = n/(2d) (relu), n/d (linear).
+
+    With w_0 ~ N(0, (s0^2/d) I_d), E[a^2 1(a > 0)] = s0^2/(2d) by symmetry and
+    E||w_0||^2 = s0^2; so cos(w_inf, w_0) = ||u||/||w_0|| concentrates at the square root.
+    """
+    x = sp.Symbol("x", real=True)
+    sig2 = sp.Symbol("sigma0", positive=True) ** 2
+    dens = sp.exp(-(x**2) / (2 * sig2)) / sp.sqrt(2 * sp.pi * sig2)
+    lower = 0 if conv.is_relu else -sp.oo
+    per_coord = sp.integrate(x**2 * dens, (x, lower, sp.oo))
+    return sp.simplify(n * per_coord / (d * sig2))
+
+
+@cache
+def batch_gradient_coefficients_at_min() -> dict[str, sp.Expr]:
+    """``sgd.fixed_points``: batch gradient at a global minimum (r = S = 1).
+
+    sum_{i in B} grad l_i = S_B w + sum_{i in B} a_i (r - 2) x_i = (S_B I - Q_B) w at
+    r = 1.  Its x_j component is a_j (S_B - 1) for j in B and a_j S_B for j not in B, so
+    it vanishes for every batch only if every batch contains all or none of the support:
+    for b < n that forces support size 1.
+    """
+    cw, cx = per_sample_gradient_coefficients(Conventions("linear"))
+    in_b = sp.factor((S_B * a_i + cx.subs(r, 1)) / a_i)
+    return {"in_batch": in_b, "out_of_batch": S_B, "c_w": cw}
+
+
+def cyclic_classes(n_: int, b_: int) -> list[list[int]]:
+    """``cyclic.blocks``: classes of indices that share every batch of the cyclic schedule.
+
+    The schedule takes consecutive blocks {t b, ..., t b + b - 1} mod n.  Enumerating one
+    period (lcm(n, b)/b batches) gives the classes; they are the n/g consecutive blocks of
+    g = gcd(b, n) indices.  Exact and finite: pure combinatorics, no sampling.
+    """
+    if not 1 <= b_ <= n_:
+        from .errors import DomainError
+
+        raise DomainError("batch_size", b_, f"in [1, n={n_}]")
+    period = math.lcm(n_, b_) // b_
+    batches = [frozenset((t * b_ + j) % n_ for j in range(b_)) for t in range(period)]
+    signature = {i: tuple(i in bt for bt in batches) for i in range(n_)}
+    groups: dict[tuple[bool, ...], list[int]] = {}
+    for i in range(n_):
+        groups.setdefault(signature[i], []).append(i)
+    return sorted(groups.values())
+
+
+class gcd(sp.Function):  # noqa: N801 - printed as the mathematical name
+    """Unevaluated gcd(b, n) for symbols; evaluates to the integer gcd on integers."""
+
+    @classmethod
+    def eval(cls, x: sp.Expr, y: sp.Expr) -> sp.Expr | None:
+        if x.is_Integer and y.is_Integer:
+            return sp.Integer(math.gcd(int(x), int(y)))
+        return None
+
+
+@cache
+def cyclic_class_size() -> sp.Expr:
+    """``cyclic.blocks``: the class size gcd(b, n) (the limit is 1-sparse iff it is 1).
+
+    >>> cyclic_class_size().subs({b: 4, n: 6})
+    2
+    """
+    return gcd(b, n)
+
+
+@cache
+def dead_init_probability() -> sp.Expr:
+    """``relu.dead_init``: P(all a_i(0) <= 0) = 2^-n for a centred Gaussian initialisation."""
+    k = sp.Symbol("k", integer=True, positive=True)
+    # each a_i(0) is a centred Gaussian, independent across i (orthonormal data)
+    per_coordinate = sp.Rational(1, 2)
+    return sp.powsimp(sp.Product(per_coordinate, (k, 1, n)).doit().rewrite(sp.Pow))
+
+
+@cache
+def max_abs_gaussian_scale() -> sp.Expr:
+    """``sgd.orthogonal``: the bound max_i |a_i(0)|/||w_0|| ~ sqrt(2 log n / d).
+
+    max of n standard Gaussians ~ sqrt(2 log n) (classical extreme-value asymptotics),
+    each a_i(0) has variance s0^2/d, ||w_0|| ~ s0.  A heuristic scale, not a bound.
+    """
+    return sp.sqrt(2 * sp.log(n) / d)
