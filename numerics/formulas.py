@@ -33,6 +33,8 @@ __all__ = [
     "loss_reduced",
     "sgd_additive",
     "sgd_multiplier",
+    "sigma",
+    "sigma_prime",
     "trace_at_min",
 ]
 
@@ -99,3 +101,29 @@ def hessian_trace() -> _NumFn:
 def trace_at_min() -> _NumFn:
     """``hessian.trace_at_min``: (d, n, s) -> (d - s + 4)/n."""
     return lambdify_numpy((d, n, s), th_hessian.trace_at_min())
+
+
+@cache
+def sigma(activation: str, relu_prime_at_zero: int = 0) -> _NumFn:
+    """The activation sigma(a) from :class:`theory.symbols.Conventions` (vectorised)."""
+    conv = _conv(activation, relu_prime_at_zero)
+    f = lambdify_numpy((a_i,), conv.sigma(a_i))
+
+    def fn(a: Any) -> Any:
+        a = np.asarray(a, dtype=float)
+        return np.broadcast_to(f(a), a.shape)
+
+    return fn
+
+
+@cache
+def sigma_prime(activation: str, relu_prime_at_zero: int = 0) -> _NumFn:
+    """sigma'(a) with the kink value pinned by the conventions; 1 marks an active coordinate."""
+    conv = _conv(activation, relu_prime_at_zero)
+    f = lambdify_numpy((a_i,), conv.sigma_prime(a_i))
+
+    def fn(a: Any) -> Any:
+        a = np.asarray(a, dtype=float)
+        return np.broadcast_to(f(a), a.shape)
+
+    return fn

@@ -91,16 +91,26 @@ def explicit_per_sample_gradient(
     return sp.Matrix([sp.diff(li, wm) for wm in w])
 
 
-def explicit_gradient_matches(d_: int, n_: int, conv: Conventions) -> bool:
-    """``grad.per_sample`` by two routes for concrete d, n, on every region of each i."""
+def explicit_gradient_matches(
+    d_: int, n_: int, conv: Conventions, coefficients: tuple[sp.Expr, sp.Expr] | None = None
+) -> bool:
+    """``grad.per_sample`` by two routes for concrete d, n, on every region of each i.
+
+    The closed form c_w(a_i) w + c_x(a_i, r) x_i (from :func:`per_sample_gradient_coefficients`
+    or the given ``coefficients``) is compared with the derivative of the explicit loss.
+    """
+    cw, cx = per_sample_gradient_coefficients(conv) if coefficients is None else coefficients
     w = weight_vector(d_)
     rr = sum((wm**2 for wm in w), sp.Integer(0))
     regions = (True, False) if conv.is_relu else (True,)
     for i in range(n_):
         x = sp.Matrix([1 if m == i else 0 for m in range(d_)])
         for active in regions:
-            sig = region_sigma(w[i], active, conv)
-            closed = sig**2 * w + sig * (rr - 2) * x
+            heav = sp.Integer(1 if active else 0)
+            sub = {a_i: w[i], r: rr}
+            c_w = cw.subs(sp.Heaviside(a_i, conv.relu_prime_at_zero), heav).subs(sub)
+            c_x = cx.subs(sp.Heaviside(a_i, conv.relu_prime_at_zero), heav).subs(sub)
+            closed = c_w * w + c_x * x
             if sp.expand(explicit_per_sample_gradient(w, i, conv, active) - closed) != sp.zeros(
                 d_, 1
             ):
@@ -155,12 +165,20 @@ def explicit_sgd_step(
 
 
 def sgd_step_matches_explicit(
-    d_: int, n_: int, batch: Sequence[int], conv: Conventions, pattern: Sequence[bool]
+    d_: int,
+    n_: int,
+    batch: Sequence[int],
+    conv: Conventions,
+    pattern: Sequence[bool],
+    step_map: dict[str, sp.Expr] | None = None,
 ) -> bool:
-    """``sgd.multiplicative`` by two routes for concrete d, n, batch and region."""
+    """``sgd.multiplicative`` by two routes for concrete d, n, batch and region.
+
+    ``step_map`` replaces :func:`sgd_step_map` (negative controls pass a wrong one).
+    """
     w = weight_vector(d_)
     new = explicit_sgd_step(w, batch, conv, pattern)
-    m = sgd_step_map(conv)
+    m = sgd_step_map(conv) if step_map is None else step_map
     rr = sum((wm**2 for wm in w), sp.Integer(0))
     sb = sum((region_sigma(w[i], pattern[i], conv) ** 2 for i in batch), sp.Integer(0))
     for j in range(d_):

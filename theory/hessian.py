@@ -98,8 +98,13 @@ def explicit_hessian(d_: int, n_: int, conv: Conventions, pattern: tuple[bool, .
     return sp.hessian(loss, list(w))
 
 
-def explicit_hessian_matches(d_: int, n_: int, conv: Conventions) -> bool:
-    """``hessian.closed_form`` by two routes, symbolically, on every activation region."""
+def explicit_hessian_matches(
+    d_: int, n_: int, conv: Conventions, coefficients: dict[str, sp.Expr] | None = None
+) -> bool:
+    """``hessian.closed_form`` by two routes, symbolically, on every activation region.
+
+    ``coefficients`` replaces :func:`hessian_coefficients` (for negative controls).
+    """
     from .model import activation_patterns
 
     w = weight_vector(d_)
@@ -108,7 +113,7 @@ def explicit_hessian_matches(d_: int, n_: int, conv: Conventions) -> bool:
         q = sp.diag(*[1 if (i < n_ and pattern[i]) else 0 for i in range(d_)])
         qw = q * w
         s_val = sum((region_sigma(w[i], pattern[i], conv) ** 2 for i in range(n_)), sp.Integer(0))
-        c = hessian_coefficients()
+        c = hessian_coefficients() if coefficients is None else coefficients
         closed = (
             c["identity"].subs({S: s_val, n: n_}) * sp.eye(d_)
             + c["symmetric_outer"].subs(n, n_) * (w * qw.T + qw * w.T)
@@ -162,8 +167,7 @@ def trace_at_min() -> sp.Expr:
     general = hessian_trace().subs({S: 1, r: 1, m: s})
     if sp.simplify(total - general) != 0:  # pragma: no cover - a derivation error
         raise AssertionError("spectrum and trace formula disagree")
-    numerator = sp.expand(sp.simplify(total * n))
-    return sp.Mul(numerator, sp.Pow(n, -1), evaluate=False) if numerator.free_symbols else total
+    return sp.together(sp.expand(total))
 
 
 @cache

@@ -479,13 +479,16 @@ def classify_birth_death(
     clip = "" if x0 == 1 else f"; p_x replaced by 1/2 for 1 <= x < {x0} (p_x not in (0,1) there)"
 
     def decide(r: sp.Expr, name: str) -> SeriesTest:
+        t = series_convergence(r, x)
         if closed_form:
             tot = _closed_form_sum(r, x, x0)
             if tot is not None:
-                if tot is sp.oo:
-                    return SeriesTest("diverges", f"closed form: {name} = oo", None)
-                return SeriesTest("converges", f"closed form: {name} = {tot}", None, float(tot))
-        t = series_convergence(r, x)
+                verdict = "diverges" if tot is sp.oo else "converges"
+                if t.verdict not in ("undecided", verdict):  # pragma: no cover - a SymPy bug
+                    return SeriesTest("undecided", f"closed form {tot} contradicts {t.test}", None)
+                value = None if tot is sp.oo else float(tot)
+                return SeriesTest(verdict, f"closed form: {name} = {tot}; {t.test}", t.margin,
+                                  value)
         if t.verdict == "converges" and evaluate:
             return SeriesTest(t.verdict, t.test, t.margin, _nsum(r, x, x0))
         return t

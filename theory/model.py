@@ -120,19 +120,23 @@ def reduced_loss() -> sp.Expr:
     return sp.simplify((s_part * S + const * n) / n)
 
 
-def explicit_matches_reduced(d_: int, n_: int, conv: Conventions) -> bool:
+def explicit_matches_reduced(
+    d_: int, n_: int, conv: Conventions, reduced_expr: sp.Expr | None = None
+) -> bool:
     """Route check for ``loss.coordinates``: the explicit loss equals the reduced form.
 
     For every activation pattern, substitute r = sum w_m^2 and S = sum over active
     coordinates of w_i^2 into the reduced form and compare with the explicit polynomial.
+    ``reduced_expr`` replaces the derived reduced form (negative controls pass a wrong one).
     """
+    target = reduced_loss() if reduced_expr is None else reduced_expr
     for pattern in activation_patterns(n_, conv):
         loss, w = explicit_loss(d_, n_, conv, pattern)
         r_val = sum((wm**2 for wm in w), sp.Integer(0))
         s_val = sum(
             (region_sigma(w[i], pattern[i], conv) ** 2 for i in range(n_)), sp.Integer(0)
         )
-        reduced = reduced_loss().subs({r: r_val, S: s_val, n: n_})
+        reduced = target.subs({r: r_val, S: s_val, n: n_})
         if sp.expand(loss - reduced) != 0:
             return False
     return True
