@@ -34,8 +34,13 @@ from .sgd import simulate
 __all__ = ["WORKLOAD", "naive_loop", "one_pass", "run_bench"]
 
 WORKLOAD: dict[str, Any] = {
-    "d": 1000, "n": 100, "batch_size": 10, "activation": "relu", "step_size": 0.3,
-    "seeds": 1000, "big_d": 10**6,
+    "d": 1000,
+    "n": 100,
+    "batch_size": 10,
+    "activation": "relu",
+    "step_size": 0.3,
+    "seeds": 1000,
+    "big_d": 10**6,
 }
 
 
@@ -113,11 +118,21 @@ def run_bench(
     }
     return {
         "workload": dict(w, seeds=seeds),
-        "settings": {"steps_reduced": steps_reduced, "steps_full": steps_full,
-                     "naive_seeds": naive_seeds, "naive_steps": naive_steps, "repeat": repeat},
+        "settings": {
+            "steps_reduced": steps_reduced,
+            "steps_full": steps_full,
+            "naive_seeds": naive_seeds,
+            "naive_steps": naive_steps,
+            "repeat": repeat,
+        },
         "seed_steps_per_s": rates,
-        "seconds": {"reduced": t_red, "reduced_big_d": t_big, "full": t_full,
-                    "naive": t_naive, "one_pass": t_one},
+        "seconds": {
+            "reduced": t_red,
+            "reduced_big_d": t_big,
+            "full": t_full,
+            "naive": t_naive,
+            "one_pass": t_one,
+        },
         "ratios": ratios,
         "targets_met": targets,
     }

@@ -97,9 +97,7 @@ def active_count(a: np.ndarray, activation: str, relu_prime_at_zero: int = 0) ->
     return np.sum(sp_, axis=-1)
 
 
-def limit_point(
-    a: np.ndarray, perp: np.ndarray, threshold: float
-) -> tuple[np.ndarray, np.ndarray]:
+def limit_point(a: np.ndarray, perp: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """The state with every coordinate (and perp) at most threshold * max|a_i| set to 0."""
     a = np.asarray(a, dtype=float)
     perp = np.asarray(perp, dtype=float)

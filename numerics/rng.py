@@ -46,5 +46,7 @@ def seed_sequence(root: int, index: int) -> np.random.SeedSequence:
 def seed_streams(root: int, index: int) -> dict[str, np.random.Generator]:
     """One independent ``Generator`` (PCG64) per purpose in :data:`STREAMS`."""
     children = seed_sequence(root, index).spawn(len(STREAMS))
-    return {name: np.random.Generator(np.random.PCG64(ss)) for name, ss in zip(
-        STREAMS, children, strict=True)}
+    return {
+        name: np.random.Generator(np.random.PCG64(ss))
+        for name, ss in zip(STREAMS, children, strict=True)
+    }

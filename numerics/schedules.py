@@ -19,7 +19,7 @@ seed's batches depend only on (root, seed index).  Uniform integers are obtained
 floor(u m) from doubles u on the 2^-53 grid: each probability is exact to within
 m 2^-53, far below anything a test can see.
 
-Batch arrays have shape (seeds, steps, b) and dtype ``intp``; index n is the sentinel
+Batch arrays have shape (seeds, steps, b) and an integer dtype; index n is the sentinel
 (a coordinate that is always 0, so it contributes nothing).
 
 >>> import numpy as np
@@ -59,46 +59,47 @@ _PAIRWISE_MAX_B = 24
 
 def _uniform_int(u: np.ndarray, m: int | np.ndarray) -> np.ndarray:
     """floor(u m) clipped to m - 1 (u in [0, 1)); int64."""
-    out = np.floor(u * m).astype(np.int64)
+    out: np.ndarray = np.floor(u * m).astype(np.int64)
     np.minimum(out, np.asarray(m) - 1, out=out)
     return out
 
 
 def floyd_decode(u: np.ndarray, n: int) -> np.ndarray:
-    """Floyd's algorithm, vectorised over rows: uniform b-subsets of range(n).
+    """Floyd's algorithm, vectorised: uniform b-subsets of range(n).
 
-    ``u`` has shape (rows, b), entries in [0, 1).  For k = 0..b-1 with j = n - b + k,
-    t = floor(u_k (j + 1)); the k-th member is t unless t was already chosen, then j.
-    Every b-subset comes out with probability 1/C(n, b) (up to the 2^-53 grid of u).
+    ``u`` has shape (..., b), entries in [0, 1) (any strides).  For k = 0..b-1 with
+    j = n - b + k, t = floor(u_k (j + 1)); the k-th member is t unless t was already chosen,
+    then j.  Every b-subset comes out with probability 1/C(n, b) (up to the 2^-53 grid of
+    u).  Returns an integer array of shape (..., b) (a view; int16 when n < 2^15).
 
     >>> floyd_decode(np.array([[0.0, 0.0, 0.0]]), 5).tolist()
     [[0, 3, 4]]
     """
-    rows, b = u.shape
+    *lead, b = u.shape
     dtype = np.int16 if n < 2**15 else np.int64
-    chosen = np.empty((b, rows), dtype=dtype)
-    ut = np.ascontiguousarray(u.T)
+    chosen = np.empty((b, *lead), dtype=dtype)
     if b <= _PAIRWISE_MAX_B:
-        dup = np.empty(rows, dtype=bool)
-        scratch = np.empty(rows, dtype=bool)
+        dup = np.empty(lead, dtype=bool)
+        scratch = np.empty(lead, dtype=bool)
         for k in range(b):
             j = n - b + k
-            t = _uniform_int(ut[k], j + 1).astype(dtype)
+            t = _uniform_int(u[..., k], j + 1).astype(dtype)
             dup.fill(False)
             for i in range(k):
                 np.equal(chosen[i], t, out=scratch)
                 dup |= scratch
-            chosen[k] = np.where(dup, dtype(j) if dtype is np.int16 else j, t)
+            chosen[k] = np.where(dup, j, t).astype(dtype)
     else:
+        rows = int(np.prod(lead))
         taken = np.zeros((rows, n), dtype=bool).reshape(-1)
-        base = np.arange(rows, dtype=np.int64) * n
+        base: np.ndarray = np.arange(rows, dtype=np.int64) * n
         for k in range(b):
             j = n - b + k
-            t = _uniform_int(ut[k], j + 1)
-            pick = np.where(taken[base + t], j, t)
+            t = _uniform_int(u[..., k], j + 1).reshape(-1)
+            pick = np.where(taken[base + t], j, t).astype(np.int64)
             taken[base + pick] = True
-            chosen[k] = pick
-    return np.ascontiguousarray(chosen.T).astype(np.intp)
+            chosen[k] = pick.reshape(lead)
+    return np.moveaxis(chosen, 0, -1)
 
 
 @dataclass(frozen=True)
@@ -149,9 +150,7 @@ class Schedule:
         """g = gcd(b, n): the cyclic schedule moves classes of g consecutive indices together."""
         return math.gcd(self.b, self.n)
 
-    def draw_block(
-        self, rngs: Sequence[np.random.Generator | None], block: int
-    ) -> np.ndarray:
+    def draw_block(self, rngs: Sequence[np.random.Generator | None], block: int) -> np.ndarray:
         """Batches of steps [block K, (block + 1) K) for each seed: shape (seeds, K, b).
 
         ``rngs[i]`` is seed i's ``batches`` stream; blocks must be drawn in order 0, 1, ...
@@ -176,13 +175,14 @@ class Schedule:
             padded = np.full((s, epochs, nb * b), n, dtype=np.intp)
             padded[:, :, :n] = perm
             return padded.reshape(s, k, b)
-        u = np.empty((s, k * b))
+        # seed i draws its block as b rows of K numbers: column k of step t is u[i, k, t]
+        u = np.empty((s, b, k))
         for i, g in enumerate(rngs):
             assert g is not None
             g.random(out=u[i])
         if self.name == "replacement":
-            return _uniform_int(u, n).astype(np.intp).reshape(s, k, b)
-        return floyd_decode(u.reshape(s * k, b), n).reshape(s, k, b)
+            return np.moveaxis(_uniform_int(u, n).astype(np.intp), 1, 2)
+        return floyd_decode(np.moveaxis(u, 1, 2), n)
 
 
 def batches(
@@ -210,6 +210,6 @@ def batches(
         for row in blk:
             if steps is not None and t >= steps:
                 return
-            yield row[row < n].copy() if sch.uses_sentinel else row.copy()
+            yield (row[row < n] if sch.uses_sentinel else row).astype(np.intp)
             t += 1
         block += 1

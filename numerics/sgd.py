@@ -190,6 +190,7 @@ def initial_state(
     root_seed: int = 0,
     init_scale: float = 1.0,
     full: bool = False,
+    streams: Sequence[dict[str, np.random.Generator]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """w_0 ~ N(0, (s0^2/d) I_d) for each seed, as (a0, perp0, w0 or None).
 
@@ -204,7 +205,7 @@ def initial_state(
     w0 = np.zeros((s, d)) if full else None
     scale = init_scale / math.sqrt(d)
     for k, i in enumerate(seed_ids):
-        st = seed_streams(root_seed, i)
+        st = seed_streams(root_seed, i) if streams is None else streams[k]
         a0[k] = scale * st["init"].standard_normal(n)
         if d > n:
             perp0[k] = scale * math.sqrt(st["perp"].chisquare(d - n))
@@ -247,8 +248,13 @@ class _ReducedEngine(_Engine):
     """O(b) per seed and step: a = c * A[:, :n], w_perp = pi * u0 (u0 fixed)."""
 
     def __init__(
-        self, a0: np.ndarray, perp0: np.ndarray, gamma: float, activation: str,
-        schedule: Schedule, bound: float,
+        self,
+        a0: np.ndarray,
+        perp0: np.ndarray,
+        gamma: float,
+        activation: str,
+        schedule: Schedule,
+        bound: float,
     ) -> None:
         s, n = a0.shape
         self.n = n
@@ -328,8 +334,14 @@ class _FullEngine(_Engine):
     """O(d) per seed and step, from the per-sample gradients."""
 
     def __init__(
-        self, w0: np.ndarray, n: int, gamma: float, activation: str, relu_prime_at_zero: int,
-        basis: np.ndarray | None, bound: float,
+        self,
+        w0: np.ndarray,
+        n: int,
+        gamma: float,
+        activation: str,
+        relu_prime_at_zero: int,
+        basis: np.ndarray | None,
+        bound: float,
     ) -> None:
         self.w = w0.astype(float).copy()
         self.w0 = self.w.copy()
@@ -344,10 +356,8 @@ class _FullEngine(_Engine):
 
     def observe(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         a = self.coords(self.w)
-        if self.basis is None:
-            rest = self.w[:, self.n :]
-        else:
-            rest = self.w - a @ self.basis[:, : self.n].T
+        basis = self.basis
+        rest = self.w[:, self.n :] if basis is None else self.w - a @ basis[:, : self.n].T
         perp = np.sqrt(np.sum(rest * rest, axis=1))
         r = np.sum(self.w * self.w, axis=1)
         dot = np.sum(self.w * self.w0, axis=1)
@@ -400,7 +410,9 @@ class SimulationResult:
 
     @property
     def loss_gap(self) -> np.ndarray:
-        return metrics.loss_gap(self.a, self.perp, self.activation, self.params["relu_prime_at_zero"])
+        return metrics.loss_gap(
+            self.a, self.perp, self.activation, self.params["relu_prime_at_zero"]
+        )
 
     @property
     def support(self) -> np.ndarray:
@@ -421,7 +433,11 @@ class SimulationResult:
         """tr H at the limit point (coordinates under the support threshold set to 0)."""
         p = self.params
         return metrics.trace_limit(
-            self.a, self.perp, p["d"], self.activation, p["relu_prime_at_zero"],
+            self.a,
+            self.perp,
+            p["d"],
+            self.activation,
+            p["relu_prime_at_zero"],
             p["support_threshold"],
         )
 
@@ -429,15 +445,20 @@ class SimulationResult:
     def hessian_trace_iterate(self) -> np.ndarray:
         """tr H at the raw final iterate (tiny positive coordinates still active)."""
         p = self.params
-        return metrics.trace_iterate(self.a, self.perp, p["d"], self.activation,
-                                     p["relu_prime_at_zero"])
+        return metrics.trace_iterate(
+            self.a, self.perp, p["d"], self.activation, p["relu_prime_at_zero"]
+        )
 
     def runs(self) -> list[dict[str, Any]]:
         """One dict per seed (JSON-ready).  Metrics of a diverged seed are ``None``."""
         status = self.status
         cols = {
-            "support": self.support, "winner": self.winner, "alignment": self.alignment,
-            "loss_gap": self.loss_gap, "r": self.r, "hessian_trace": self.hessian_trace,
+            "support": self.support,
+            "winner": self.winner,
+            "alignment": self.alignment,
+            "loss_gap": self.loss_gap,
+            "r": self.r,
+            "hessian_trace": self.hessian_trace,
             "hessian_trace_iterate": self.hessian_trace_iterate,
         }
         out = []
@@ -461,8 +482,9 @@ class SimulationResult:
         status = self.status
         ok = status != "diverged"
         sup = self.support[ok]
-        support_counts = {int(k): int(v) for k, v in zip(*np.unique(sup, return_counts=True),
-                                                           strict=True)}
+        support_counts = {
+            int(k): int(v) for k, v in zip(*np.unique(sup, return_counts=True), strict=True)
+        }
 
         def mean(x: np.ndarray) -> float | None:
             return float(np.mean(x[ok])) if ok.any() else None
@@ -488,8 +510,14 @@ class SimulationResult:
 
     def save_npz(self, path: str) -> None:
         """``a0``, ``a`` (seeds, n), ``perp0``, ``perp`` (seeds,), and ``diverged_at``."""
-        np.savez(path, a0=self.a0, a=self.a, perp0=self.perp0, perp=self.perp,
-                 diverged_at=self.diverged_at)
+        np.savez(
+            path,
+            a0=self.a0,
+            a=self.a,
+            perp0=self.perp0,
+            perp=self.perp,
+            diverged_at=self.diverged_at,
+        )
 
 
 # ------------------------------------------------------------------------------ driver
@@ -503,8 +531,10 @@ def _checkpoint_steps(spec: int | Sequence[int], steps: int) -> np.ndarray:
             pts = np.concatenate([[0], pts, [steps]])
         return np.unique(pts)
     arr = np.asarray(spec)
-    if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer) or (
-        arr.size and (arr.min() < 0 or arr.max() > steps)
+    if (
+        arr.ndim != 1
+        or not np.issubdtype(arr.dtype, np.integer)
+        or (arr.size and (arr.min() < 0 or arr.max() > steps))
     ):
         raise DomainError("checkpoints", spec, f"a count or integer steps in [0, {steps}]")
     return np.unique(arr.astype(np.int64))
@@ -515,8 +545,9 @@ def _load_init(init: Any, d: int, n_seeds: int) -> np.ndarray:
     if arr.shape == (d,):
         arr = np.broadcast_to(arr, (n_seeds, d))
     if arr.shape != (n_seeds, d):
-        raise DomainError("init", f"array of shape {np.shape(init)}",
-                          f"of shape ({d},) or ({n_seeds}, {d})")
+        raise DomainError(
+            "init", f"array of shape {np.shape(init)}", f"of shape ({d},) or ({n_seeds}, {d})"
+        )
     if not np.all(np.isfinite(arr)):
         raise DomainError("init", "array with non-finite entries", "finite")
     return np.array(arr, dtype=float)
@@ -579,18 +610,25 @@ def simulate(
     bound = _positive_float("divergence_bound", divergence_bound)
     sch = Schedule(schedule, n, b)
     ck_steps = _checkpoint_steps(checkpoints, steps)
-    rec_steps = _checkpoint_steps(list(record_steps), steps) if record_steps is not None else (
-        np.zeros(0, dtype=np.int64))
+    rec_steps = (
+        _checkpoint_steps(list(record_steps), steps)
+        if record_steps is not None
+        else (np.zeros(0, dtype=np.int64))
+    )
     init_arr = None if init is None else _load_init(init, d, n_seeds)
     q = None
     if basis is not None:
         if engine != "full":
             raise DomainError("basis", "given", "None with engine 'reduced' (use engine='full')")
         q = np.asarray(basis, dtype=float)
-        if q.shape != (d, d) or not np.all(np.isfinite(q)) or not np.allclose(
-            q.T @ q, np.eye(d), atol=1e-10
+        if (
+            q.shape != (d, d)
+            or not np.all(np.isfinite(q))
+            or not np.allclose(q.T @ q, np.eye(d), atol=1e-10)
         ):
-            raise DomainError("basis", f"array of shape {q.shape}", f"an orthogonal ({d}, {d}) matrix")
+            raise DomainError(
+                "basis", f"array of shape {q.shape}", f"an orthogonal ({d}, {d}) matrix"
+            )
     if chunk_size is None:
         per_seed = sch.block_steps * b + 2 * (n + 1) + (d if engine == "full" else 0)
         chunk = max(1, min(n_seeds, _CHUNK_BUDGET // per_seed))
@@ -599,12 +637,24 @@ def simulate(
     gamma = eta / b
 
     params: dict[str, Any] = {
-        "d": d, "n": n, "batch_size": b, "step_size": eta, "gamma": gamma, "steps": steps,
-        "seeds": n_seeds, "seed_offset": offset, "activation": activation,
-        "schedule": schedule, "engine": engine, "init_scale": s0,
-        "init": "given" if init is not None else "random", "root_seed": root,
-        "relu_prime_at_zero": int(relu_prime_at_zero), "support_threshold": thr,
-        "converged_tol": tol, "divergence_bound": bound,
+        "d": d,
+        "n": n,
+        "batch_size": b,
+        "step_size": eta,
+        "gamma": gamma,
+        "steps": steps,
+        "seeds": n_seeds,
+        "seed_offset": offset,
+        "activation": activation,
+        "schedule": schedule,
+        "engine": engine,
+        "init_scale": s0,
+        "init": "given" if init is not None else "random",
+        "root_seed": root,
+        "relu_prime_at_zero": int(relu_prime_at_zero),
+        "support_threshold": thr,
+        "converged_tol": tol,
+        "divergence_bound": bound,
     }
     ids = np.arange(offset, offset + n_seeds, dtype=np.int64)
     a0 = np.empty((n_seeds, n))
@@ -634,8 +684,11 @@ def simulate(
         hi = min(n_seeds, lo + chunk)
         sl = slice(lo, hi)
         chunk_ids = [int(i) for i in ids[sl]]
+        streams = [seed_streams(root, i) for i in chunk_ids]
         if init_arr is None:
-            ca0, cp0, cw0 = initial_state(d, n, chunk_ids, root, s0, full=engine == "full")
+            ca0, cp0, cw0 = initial_state(
+                d, n, chunk_ids, root, s0, full=engine == "full", streams=streams
+            )
             if cw0 is not None and q is not None:
                 cw0 = cw0 @ q.T
         else:
@@ -663,8 +716,9 @@ def simulate(
                 a_t, p_t, r_t, dot_t = eng.observe()
                 if t in ck_index:
                     k = ck_index[t]
-                    ck["loss_gap"][k, sl] = metrics.loss_gap(a_t, p_t, activation,
-                                                             relu_prime_at_zero)
+                    ck["loss_gap"][k, sl] = metrics.loss_gap(
+                        a_t, p_t, activation, relu_prime_at_zero
+                    )
                     ck["support"][k, sl] = metrics.support(a_t, thr)
                     ck["winner"][k, sl] = metrics.winner(a_t, activation)
                     ck["alignment"][k, sl] = metrics.alignment(dot_t, r_t, r0)
@@ -675,8 +729,7 @@ def simulate(
 
             if 0 in watch:
                 look(0)
-            rngs = ([seed_streams(root, i)["batches"] for i in chunk_ids] if sch.random
-                    else [None] * len(chunk_ids))
+            rngs = [st["batches"] for st in streams] if sch.random else [None] * len(chunk_ids)
             t = 0
             block = 0
             while t < steps:
@@ -703,9 +756,21 @@ def simulate(
     if bar is not None:
         bar.close()
     return SimulationResult(
-        params=params, seed_ids=ids, a0=a0, a=a_end, perp0=perp0, perp=perp_end, r=r_end,
-        alignment=align_end, diverged_at=div, checkpoint_steps=ck_steps, checkpoints=ck,
-        record_steps=rec_steps, record_a=rec_a, record_perp=rec_p, w=w_end,
+        params=params,
+        seed_ids=ids,
+        a0=a0,
+        a=a_end,
+        perp0=perp0,
+        perp=perp_end,
+        r=r_end,
+        alignment=align_end,
+        diverged_at=div,
+        checkpoint_steps=ck_steps,
+        checkpoints=ck,
+        record_steps=rec_steps,
+        record_a=rec_a,
+        record_perp=rec_p,
+        w=w_end,
     )
 
 
@@ -730,6 +795,7 @@ def trajectory(
     """
     k = _int("record_every", record_every, 1)
     times = sorted(set(range(0, _int("steps", steps, 0) + 1, k)) | {steps})
-    res = simulate(d, n, batch_size, step_size, steps, seeds, record_steps=times,
-                   checkpoints=0, **kwargs)
+    res = simulate(
+        d, n, batch_size, step_size, steps, seeds, record_steps=times, checkpoints=0, **kwargs
+    )
     return res.record_steps, res.record_a, res.record_perp

@@ -23,8 +23,11 @@ __all__ = ["register", "run"]
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser("bench", help="benchmark the SGD engines (seed-steps per second)",
-                              description="Benchmark the SGD engines on issue 3's workload.")
+    p = subparsers.add_parser(
+        "bench",
+        help="benchmark the SGD engines (seed-steps per second)",
+        description="Benchmark the SGD engines on issue 3's workload.",
+    )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--seeds", type=integer("seeds"), default=1000)
     p.add_argument("--steps", type=integer("steps"), default=2000, help="reduced engine steps")
@@ -39,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
     for name in ("seeds", "steps", "steps_full", "naive_seeds", "naive_steps", "repeat"):
         if getattr(args, name) < 1:
             raise DomainError(name, getattr(args, name), "an integer >= 1")
-    out = run_bench(args.seeds, args.steps, args.steps_full, args.naive_seeds,
-                    args.naive_steps, args.repeat)
+    out = run_bench(
+        args.seeds, args.steps, args.steps_full, args.naive_seeds, args.naive_steps, args.repeat
+    )
     if args.json:
         json.dump(out, sys.stdout, indent=1)
         sys.stdout.write("\n")

@@ -65,29 +65,49 @@ def register(subparsers: Any) -> None:
     p.add_argument("--d", type=integer("d"), required=True, help="ambient dimension")
     p.add_argument("--n", type=integer("n"), required=True, help="number of data points, n <= d")
     p.add_argument("--batch-size", type=integer("batch_size"), required=True, help="b in [1, n]")
-    p.add_argument("--step-size", type=finite_float("step_size"), required=True,
-                   help="eta > 0 (per-sample rate eta/b)")
+    p.add_argument(
+        "--step-size",
+        type=finite_float("step_size"),
+        required=True,
+        help="eta > 0 (per-sample rate eta/b)",
+    )
     p.add_argument("--steps", type=integer("steps"), required=True, help="number of SGD steps")
     p.add_argument("--seeds", type=integer("seeds"), default=1, help="number of seeds (runs)")
     p.add_argument("--activation", default="relu", help="|".join(ACTIVATIONS))
     p.add_argument("--schedule", default="random", help="|".join(SCHEDULES))
     p.add_argument("--engine", default="reduced", help="|".join(ENGINES))
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--init-scale", type=finite_float("init_scale"), default=1.0,
-                   help="s0: w_0 ~ N(0, s0^2/d I)")
-    g.add_argument("--init", metavar="FILE.npy", default=None,
-                   help="start from w_0 in FILE.npy, shape (d,) or (seeds, d)")
+    g.add_argument(
+        "--init-scale",
+        type=finite_float("init_scale"),
+        default=1.0,
+        help="s0: w_0 ~ N(0, s0^2/d I)",
+    )
+    g.add_argument(
+        "--init",
+        metavar="FILE.npy",
+        default=None,
+        help="start from w_0 in FILE.npy, shape (d,) or (seeds, d)",
+    )
     p.add_argument("--seed", type=integer("seed"), default=0, help="root seed >= 0")
-    p.add_argument("--seed-offset", type=integer("seed_offset"), default=0,
-                   help="first seed index")
-    p.add_argument("--relu-prime-at-zero", type=integer("relu_prime_at_zero"), default=0,
-                   help="0 or 1")
-    p.add_argument("--support-threshold", type=finite_float("support_threshold"),
-                   default=1e-6, help="relative to max |a_i|")
+    p.add_argument("--seed-offset", type=integer("seed_offset"), default=0, help="first seed index")
+    p.add_argument(
+        "--relu-prime-at-zero", type=integer("relu_prime_at_zero"), default=0, help="0 or 1"
+    )
+    p.add_argument(
+        "--support-threshold",
+        type=finite_float("support_threshold"),
+        default=1e-6,
+        help="relative to max |a_i|",
+    )
     p.add_argument("--json", action="store_true", help='print {"runs": [...], "summary": {...}}')
     p.add_argument("--save", metavar="FILE.npz", default=None, help="write a0, a, perp0, perp")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bar on stderr (default: on if stderr is a terminal)")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: on if stderr is a terminal)",
+    )
     p.set_defaults(func=run)
 
 
@@ -112,11 +132,22 @@ def _fmt(v: Any) -> str:
 def run(args: argparse.Namespace) -> int:
     init = _load_init(args.init) if args.init is not None else None
     res = simulate(
-        args.d, args.n, args.batch_size, args.step_size, args.steps, args.seeds,
-        activation=args.activation, schedule=args.schedule, engine=args.engine,
-        init_scale=args.init_scale, init=init, root_seed=args.seed,
-        seed_offset=args.seed_offset, relu_prime_at_zero=args.relu_prime_at_zero,
-        support_threshold=args.support_threshold, progress=args.progress,
+        args.d,
+        args.n,
+        args.batch_size,
+        args.step_size,
+        args.steps,
+        args.seeds,
+        activation=args.activation,
+        schedule=args.schedule,
+        engine=args.engine,
+        init_scale=args.init_scale,
+        init=init,
+        root_seed=args.seed,
+        seed_offset=args.seed_offset,
+        relu_prime_at_zero=args.relu_prime_at_zero,
+        support_threshold=args.support_threshold,
+        progress=args.progress,
     )
     if args.save is not None:
         res.save_npz(args.save)
@@ -124,8 +155,16 @@ def run(args: argparse.Namespace) -> int:
         json.dump(res.to_json(), sys.stdout, indent=1, sort_keys=False)
         sys.stdout.write("\n")
         return 0
-    cols = ("seed", "status", "support", "winner", "alignment", "loss_gap", "hessian_trace",
-            "hessian_trace_iterate")
+    cols = (
+        "seed",
+        "status",
+        "support",
+        "winner",
+        "alignment",
+        "loss_gap",
+        "hessian_trace",
+        "hessian_trace_iterate",
+    )
     runs = res.runs()
     shown = runs[:20]
     print("  ".join(f"{c:>12}" for c in cols))
@@ -136,7 +175,9 @@ def run(args: argparse.Namespace) -> int:
     s = res.summary()
     print(f"status: {s['status_counts']}")
     print(f"support: {s['support_counts']}")
-    print(f"mean alignment {_fmt(s['mean_alignment'])}, max loss gap {_fmt(s['max_loss_gap'])}, "
-          f"mean trace {_fmt(s['mean_hessian_trace'])} (s = 1 minimum: "
-          f"{_fmt(s['trace_at_min_s1'])})")
+    print(
+        f"mean alignment {_fmt(s['mean_alignment'])}, max loss gap {_fmt(s['max_loss_gap'])}, "
+        f"mean trace {_fmt(s['mean_hessian_trace'])} (s = 1 minimum: "
+        f"{_fmt(s['trace_at_min_s1'])})"
+    )
     return 0

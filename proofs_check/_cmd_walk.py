@@ -241,7 +241,8 @@ def run_lamperti(args: argparse.Namespace) -> int:
             "second_moment_identity": mom,
         }
         lines += [
-            f"simulation: {args.paths} paths x {args.steps} steps from x0 = {x0:g}, seed {args.seed}",
+            f"simulation: {args.paths} paths x {args.steps} steps from x0 = {x0:g}, "
+            f"seed {args.seed}",
             f"  escape fraction (X reaches {level:.4g}): {esc['fraction']:.4f}  "
             f"[{esc['ci_low']:.4f}, {esc['ci_high']:.4f}] ({args.confidence:.0%} Wilson)",
             f"  mean returns to 0: {ret['final_mean']:.3f} +- {ret['final_se']:.3f}, "

@@ -138,9 +138,11 @@ def _run_check(check: Check, budget: Budget, cache: dict[str, CheckResult]) -> C
 
 
 def run_claims(claims: Iterable[Claim], budget: Budget,
-               progress: Callable[[str], None] | None = None) -> list[ClaimOutcome]:
-    """Run every check of every claim once (shared checks are cached by name)."""
-    cache: dict[str, CheckResult] = {}
+               progress: Callable[[str], None] | None = None,
+               cache: dict[str, CheckResult] | None = None) -> list[ClaimOutcome]:
+    """Run every check of every claim once (shared checks are cached by name; pass the
+    same ``cache`` to several calls to share results between them)."""
+    cache = {} if cache is None else cache
     out = []
     for claim in claims:
         start = time.perf_counter()

@@ -26,7 +26,10 @@ R = sp.Rational
 HALF = R(1, 2)
 
 
-def expected(c: sp.Rational, s2: sp.Rational = sp.Integer(1)) -> str:
+ONE = sp.Integer(1)
+
+
+def expected(c: sp.Rational, s2: sp.Rational = ONE) -> str:
     if 2 * c > s2:
         return "transient"
     if 2 * c < -s2:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from numerics import formulas, simulate
+from numerics import formulas, metrics, simulate
 from numerics import hessian as nh
-from numerics import metrics
 
 # Hutchinson: the estimate must lie within Z standard errors of the closed form.  With
 # 200 Rademacher probes the mean is close to normal; Z = 4 is a two-sided level of about
@@ -30,23 +29,30 @@ def _random_states():
 @pytest.mark.parametrize("h0", [0, 1])
 def test_closed_form_trace_vs_eigvalsh_vs_fd_vs_hutchinson(activation, h0):
     for k, (w, d, n) in enumerate(_random_states()):
-        closed = float(metrics.trace_iterate(w[None, :n], np.array([np.linalg.norm(w[n:])]), d,
-                                             activation, h0)[0])
+        closed = float(
+            metrics.trace_iterate(
+                w[None, :n], np.array([np.linalg.norm(w[n:])]), d, activation, h0
+            )[0]
+        )
         assert nh.dense_trace(w, n, activation, h0) == pytest.approx(closed, abs=1e-12)
-        assert nh.dense_trace(w, n, activation, h0, method="fd") == pytest.approx(closed,
-                                                                                  abs=1e-6)
-        np.testing.assert_allclose(nh.fd_matrix(w, n, activation, h0),
-                                   nh.closed_form_matrix(w, n, activation, h0), atol=1e-6)
+        assert nh.dense_trace(w, n, activation, h0, method="fd") == pytest.approx(closed, abs=1e-6)
+        np.testing.assert_allclose(
+            nh.fd_matrix(w, n, activation, h0),
+            nh.closed_form_matrix(w, n, activation, h0),
+            atol=1e-6,
+        )
         if k in (0, 3):
-            est = nh.hutchinson_trace(w, n, activation, h0, probes=200,
-                                      rng=np.random.default_rng(k))
+            est = nh.hutchinson_trace(
+                w, n, activation, h0, probes=200, rng=np.random.default_rng(k)
+            )
             assert est.contains(closed, Z), (est, closed)
 
 
 def test_hutchinson_negative_control_wrong_trace_is_rejected():
     w, d, n = next(_random_states())
-    closed = float(metrics.trace_iterate(w[None, :n], np.array([np.linalg.norm(w[n:])]), d,
-                                         "relu")[0])
+    closed = float(
+        metrics.trace_iterate(w[None, :n], np.array([np.linalg.norm(w[n:])]), d, "relu")[0]
+    )
     est = nh.hutchinson_trace(w, n, "relu", probes=200, rng=np.random.default_rng(0))
     assert not est.contains(closed + 1.0 / n * 10, Z)
 
@@ -79,6 +85,7 @@ def test_run_traces_sgd_vs_gd_and_iterate_vs_limit():
 
 def test_dense_trace_of_run_end_state():
     res = simulate(20, 6, 2, 0.4, 5000, 2, engine="full")
+    assert res.w is not None
     for k in range(2):
         w = res.w[k]
         tr = nh.dense_trace(w, 6, "relu")

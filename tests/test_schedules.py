@@ -73,8 +73,12 @@ def test_reshuffle_epochs_are_permutations(n, b):
 
 
 def test_cyclic_and_full():
-    assert [x.tolist() for x in batches("cyclic", 5, 2, steps=4)] == [[0, 1], [2, 3], [4, 0],
-                                                                       [1, 2]]
+    assert [x.tolist() for x in batches("cyclic", 5, 2, steps=4)] == [
+        [0, 1],
+        [2, 3],
+        [4, 0],
+        [1, 2],
+    ]
     assert [x.tolist() for x in batches("full", 3, 3, steps=2)] == [[0, 1, 2], [0, 1, 2]]
     assert Schedule("cyclic", 6, 4).gcd == 2
 

@@ -33,7 +33,7 @@ import sympy as sp
 
 from .errors import DomainError
 from .gradients import sgd_step_map
-from .symbols import S, S_B, T, Conventions, a_j, a_k, b, eta, gamma, n, p, r
+from .symbols import S_B, Conventions, S, T, a_j, a_k, b, eta, gamma, n, p, r
 
 __all__ = [
     "SCHEDULES",
@@ -57,6 +57,10 @@ SCHEDULES: tuple[str, ...] = ("random", "replacement", "cyclic", "full")
 #: the argument of f (a value of S_B)
 X = sp.Symbol("x", real=True)
 
+#: the default conventions (relu, relu'(0) = 0); j, k are taken active, so most results
+#: do not depend on the activation
+RELU = Conventions("relu")
+
 _APOS = sp.Symbol("a_pos", positive=True)  # an active coordinate (sigma(a) = a)
 
 
@@ -66,7 +70,7 @@ def _active(expr: sp.Expr, sym: sp.Symbol) -> sp.Expr:
 
 
 @cache
-def log_ratio_increment_cases(conv: Conventions = Conventions("relu")) -> dict[str, sp.Expr]:
+def log_ratio_increment_cases(conv: Conventions = RELU) -> dict[str, sp.Expr]:
     """Claim ``walk.log_ratio``: D' - D for the four batch cases, from ``sgd_step_map``.
 
     D = log(a_j / a_k) with j, k active; each case takes the ratio of a_j'/a_j to
@@ -112,7 +116,7 @@ def c_batch() -> sp.Expr:
     return gamma * (2 - r) / (1 - gamma * S_B)
 
 
-def log_ratio_step(conv: Conventions = Conventions("relu")) -> sp.Expr:
+def log_ratio_step(conv: Conventions = RELU) -> sp.Expr:
     """The step size log(1 + c_B) of D (claim ``walk.log_ratio``), from the step map.
 
     >>> log_ratio_step().subs({r: 1, S_B: 0})
@@ -121,7 +125,7 @@ def log_ratio_step(conv: Conventions = Conventions("relu")) -> sp.Expr:
     return log_ratio_increment_cases(conv)["j_only"]
 
 
-def f_expr(conv: Conventions = Conventions("relu")) -> sp.Expr:
+def f_expr(conv: Conventions = RELU) -> sp.Expr:
     """f(x) = log(1 + gamma (2 - r)/(1 - gamma x)): the step size as a function of S_B = x.
 
     >>> f_expr()
@@ -173,7 +177,9 @@ def move_probability(schedule: str = "random") -> sp.Expr:
     if schedule == "full":
         return sp.Integer(0)
     if schedule == "cyclic":
-        raise DomainError("schedule", schedule, "random, replacement or full (cyclic: cyclic_directions)")
+        raise DomainError(
+            "schedule", schedule, "random, replacement or full (cyclic: cyclic_directions)"
+        )
     raise DomainError("schedule", schedule, f"one of {', '.join(SCHEDULES)}")
 
 
@@ -236,7 +242,7 @@ def log_ratio_increment_law(
     gamma_: Any,
     b_: int,
     perp2: Any = 0,
-    conv: Conventions = Conventions("relu"),
+    conv: Conventions = RELU,
     schedule: str = "random",
 ) -> dict[sp.Expr, sp.Rational]:
     """The exact law of D' - D (values as exact SymPy logs, probabilities as Rationals).
@@ -277,12 +283,17 @@ def log_ratio_increment_law(
             new[idx] = av[idx] * mult + cnt * m["additive"].subs(
                 {a_j: av[idx], gamma: g, r: rr}
             )
-        ratio = sp.nsimplify((new[j] / new[k]) / (av[j] / av[k]))
+        ratio = sp.Rational((new[j] / new[k]) / (av[j] / av[k]))
         if ratio <= 0:
             raise DomainError("state", a, "such that signs are preserved (1 + c_B > 0)")
         val = sp.log(ratio) if ratio != 1 else sp.Integer(0)
         law[val] = law.get(val, sp.Integer(0)) + w
     return law
+
+
+def _to_mp(expr: sp.Expr, dps: int) -> mpmath.mpf:
+    """An exact SymPy number as an mpmath number, correct to ``dps`` + 10 digits."""
+    return mpmath.mpf(str(sp.N(expr, dps + 10)))
 
 
 def exact_drift(
@@ -292,7 +303,7 @@ def exact_drift(
     gamma_: Any,
     b_: int,
     perp2: Any = 0,
-    conv: Conventions = Conventions("relu"),
+    conv: Conventions = RELU,
     schedule: str = "random",
     dps: int = 50,
 ) -> mpmath.mpf:
@@ -309,7 +320,7 @@ def exact_drift(
     with mpmath.workdps(dps):
         tot = mpmath.mpf(0)
         for val, w in law.items():
-            tot += mpmath.mpf(w.p) / w.q * sp.N(val, dps + 10)
+            tot += mpmath.mpf(w.p) / w.q * _to_mp(val, dps)
         return +tot
 
 
@@ -320,7 +331,7 @@ def coupling_drift(
     gamma_: Any,
     b_: int,
     perp2: Any = 0,
-    conv: Conventions = Conventions("relu"),
+    conv: Conventions = RELU,
     dps: int = 50,
 ) -> mpmath.mpf:
     """The coupling form p E_T[f(a_j^2 + T) - f(a_k^2 + T)] (random schedule), at ``dps`` digits.
@@ -349,7 +360,7 @@ def coupling_drift(
         tot = mpmath.mpf(0)
         for sub in subsets:
             tt = sum(sub, sp.Integer(0))
-            tot += sp.N(f.subs(X, sig2[j] + tt) - f.subs(X, sig2[k] + tt), dps + 10)
+            tot += _to_mp(f.subs(X, sig2[j] + tt) - f.subs(X, sig2[k] + tt), dps)
         return +(mpmath.mpf(pv.p) / pv.q * tot / len(subsets))
 
 
@@ -388,7 +399,7 @@ def drift_expansion(order: int = 3) -> dict[str, sp.Expr]:
     return out
 
 
-def stability_at_xk(conv: Conventions = Conventions("relu")) -> dict[str, sp.Expr]:
+def stability_at_xk(conv: Conventions = RELU) -> dict[str, sp.Expr]:
     """Claim ``walk.stability_at_xk``, derived from the step map.
 
     Near w = x_k (a_k = 1, r = 1) a small active a_i = eps grows by a_i'/a_i, in the
