@@ -23,7 +23,7 @@ import sympy as sp
 from theory import hessian as th_hessian
 from theory.gradients import per_sample_gradient_coefficients, sgd_step_map
 from theory.model import reduced_loss
-from theory.symbols import S, S_B, Conventions, a_i, a_j, d, gamma, m, n, r, s
+from theory.symbols import S_B, Conventions, S, a_i, a_j, d, gamma, m, n, r, s
 
 __all__ = [
     "gradient_coefficients",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache, partial
+from typing import Any
 
 import sympy as sp
 
@@ -21,7 +22,7 @@ from theory import dynamics, hessian, stationary
 from theory.catalogue import by_id
 from theory.gradients import per_sample_gradient_coefficients, sgd_step_map
 from theory.model import reduced_loss
-from theory.symbols import S, Conventions, a_i, d, m, n, r, s
+from theory.symbols import Conventions, S, a_i, d, m, n, r, s
 
 from .oracles import high_precision as hp
 from .oracles import interval as iv
@@ -166,7 +167,7 @@ _register(Check("dead relu start never moves; P(dead) in a Wilson interval", "si
 def _cyclic_enumeration(predicted: Callable[[int, int], int] | None = None) -> CheckResult:
     import math
 
-    pred = (lambda nn, bb: math.gcd(nn, bb)) if predicted is None else predicted
+    pred: Callable[[int, int], int] = math.gcd if predicted is None else predicted
     bad = []
     count = 0
     for n_ in range(1, 13):
@@ -195,12 +196,13 @@ def _kink_fd(expected: tuple[sp.Expr, sp.Expr] = (sp.Integer(0), sp.Integer(1)))
     with mpmath.workdps(hp.DPS):
         h = mpmath.mpf("1e-12")
 
-        def f(t: object) -> object:
+        def f(t: Any) -> Any:
             return hp.loss_by_definition([mpmath.mpf(1), t], 2, RELU)
 
         plus = (f(2 * h) - 2 * f(h) + f(0)) / h**2
         minus = (f(-2 * h) - 2 * f(-h) + f(0)) / h**2
-        want = [mpmath.mpf(sp.Rational(e).p) / sp.Rational(e).q / 2 for e in expected]
+        want = [mpmath.mpf(int(sp.Rational(e).p)) / int(sp.Rational(e).q) / 2
+                for e in expected]
         err = max(abs(plus - want[0]), abs(minus - want[1]))
         return CheckResult(
             "one-sided curvatures at x_1 along e_2 (n = 2)", "high-precision",
@@ -220,10 +222,10 @@ def _derived(cid: str, check_names: list[str], caveat: str = "",
                  caveat, key)
 
 
-def _ev(results: list[CheckResult], idx: int, *path: str) -> object:
-    obj: object = results[idx].evidence
+def _ev(results: list[CheckResult], idx: int, *path: str) -> Any:
+    obj: Any = results[idx].evidence
     for p in path:
-        obj = obj[p]  # type: ignore[index]
+        obj = obj[p]
     return obj
 
 
@@ -277,7 +279,7 @@ def _derived_claims() -> tuple[Claim, ...]:
         _derived("sgd.multiplicative",
                  ["SGD map: coordinates = explicit step, all batches and patterns",
                   "SGD map: reduced engine = full engine"],
-                 key=lambda rs: f"engines differ {float(_ev(rs, 1, 'max_abs_difference')):.1e}"),  # type: ignore[arg-type]
+                 key=lambda rs: f"engines differ {float(_ev(rs, 1, 'max_abs_difference')):.1e}"),
         _derived("minima.value", ["minimum value by minimising the reduced form",
                                   "minimum value: interval lower bound on boxes"],
                  key=lambda rs: "(n-1)/(2n)"),
@@ -287,13 +289,13 @@ def _derived_claims() -> tuple[Claim, ...]:
                                       "stationary points over all activation patterns"]),
         _derived("gd.ratio_invariance", ["full-batch common factor makes ratios constant",
                                          "full batch keeps coordinate ratios (simulation)"],
-                 key=lambda rs: f"ratio drift {float(_ev(rs, 1, 'max_relative_ratio_change')):.1e}"),  # type: ignore[arg-type]
+                 key=lambda rs: f"ratio drift {_ev(rs, 1, 'max_relative_ratio_change'):.1e}"),
         _derived("gd.limit", ["full-batch radial map: fixed point 1, multiplier 1 - 4 gamma",
                               "full batch converges to u/||u|| (simulation)"],
-                 key=lambda rs: f"err {float(_ev(rs, 1, 'max_abs_error')):.1e}"),  # type: ignore[arg-type]
+                 key=lambda rs: f"err {float(_ev(rs, 1, 'max_abs_error')):.1e}"),
         _derived("gd.dense_aligned", ["alignment: E||u||^2 / E||w0||^2 = n/(2d)",
                                       "full batch is dense and aligned (simulation)"],
-                 key=lambda rs: f"E cos^2 {float(_ev(rs, 1, 'mean_cos2')):.3f} vs 0.25"),  # type: ignore[arg-type]
+                 key=lambda rs: f"E cos^2 {float(_ev(rs, 1, 'mean_cos2')):.3f} vs 0.25"),
         _derived("sgd.fixed_points", ["batch gradient at a minimum is (S_B I - Q_B) w",
                                       "b < n ends 1-sparse (random, b = 1, relu)"]),
         _derived("sgd.sparse_limit", ["loss gap at x_k is 0",
@@ -302,10 +304,10 @@ def _derived_claims() -> tuple[Claim, ...]:
                                       "b < n ends 1-sparse (reshuffle, b = 1, relu)",
                                       "b < n ends 1-sparse (random, b = 5, relu)",
                                       "b < n ends 1-sparse (random, b = 1, linear)"],
-                 key=lambda rs: f"1-sparse {float(_ev(rs, 1, 'fraction_one_sparse')):.0%}"),  # type: ignore[arg-type]
+                 key=lambda rs: f"1-sparse {float(_ev(rs, 1, 'fraction_one_sparse')):.0%}"),
         _derived("sgd.orthogonal", ["loss gap at x_k is 0",
                                     "b < n ends 1-sparse (random, b = 1, relu)"],
-                 key=lambda rs: f"mean |cos| {float(_ev(rs, 1, 'mean_abs_cos')):.3f}"),  # type: ignore[arg-type]
+                 key=lambda rs: f"mean |cos| {float(_ev(rs, 1, 'mean_abs_cos')):.3f}"),
         _derived("cyclic.blocks", ["cyclic classes have gcd(b, n) members (enumeration)",
                                    "cyclic schedule ends on one gcd class (simulation)",
                                    "cyclic b = 1 ends 1-sparse (simulation)"],
@@ -321,7 +323,7 @@ def _derived_claims() -> tuple[Claim, ...]:
                   "trace formula = finite-difference trace at sparse minima",
                   "trace at simulated limits: formula, eigvalsh, Hutchinson",
                   "relu trace gap SGD - GD = (|P+| - 1)/n (simulation)"],
-                 key=lambda rs: f"mean gap {float(_ev(rs, 3, 'mean_gap')):.3f}"),  # type: ignore[arg-type]
+                 key=lambda rs: f"mean gap {float(_ev(rs, 3, 'mean_gap')):.3f}"),
         _derived("hessian.linear_equal", ["linear: trace gap is 0 (symbolic)",
                                           "linear: trace at minima = finite differences",
                                           "linear: trace gap SGD - GD = 0 (simulation)"],
@@ -339,10 +341,8 @@ def _derived_claims() -> tuple[Claim, ...]:
 
 def _walk_claims() -> list[Claim]:
     """Claims of the random-walk module (SPEC ``walk.*`` and section 3)."""
-    try:
-        from . import walk_claims
-    except ImportError:  # TODO(lead): wire once the walk checks land
-        return []
+    from . import walk_claims
+
     return list(walk_claims.claims(_derived, CHECKS))
 
 
@@ -443,12 +443,9 @@ def mutants() -> tuple[Mutant, ...]:
         Mutant("dead.wrong_probability", "relu.dead_init", "P(dead) = 2^-(n-1)",
                partial(sim.check_dead_init, predicted=0.25)),
     ]
-    try:
-        from . import walk_claims
+    from . import walk_claims
 
-        out.extend(walk_claims.mutants())
-    except ImportError:  # TODO(lead): wire once the walk checks land
-        pass
+    out.extend(walk_claims.mutants())
     return tuple(out)
 
 

@@ -107,7 +107,7 @@ class FigureSettings:
 def figure_settings(budget: Budget) -> FigureSettings:
     """Quick: every figure simulation in a few seconds; full: about a minute (2 cores)."""
     if budget.full:
-        return FigureSettings(seeds=1000, steps=30000, full_steps=4000, path_steps=1500,
+        return FigureSettings(seeds=600, steps=30000, full_steps=4000, path_steps=1500,
                               paths=6, walk_seeds=12, walk_steps=12000)
     return FigureSettings(seeds=64, steps=8000, full_steps=2000, path_steps=1000, paths=4,
                           walk_seeds=6, walk_steps=4000)

@@ -26,7 +26,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import example, given, target
+from hypothesis import example, given, settings, target
 from hypothesis import strategies as st
 from strategies import (
     PAPER_FULL,
@@ -48,10 +48,12 @@ from proofs_check.oracles import high_precision as hp
 from theory import dynamics, gradients, hessian, walk
 from theory.model import explicit_loss, reduced_loss
 from theory.stationary import min_value
-from theory.symbols import S, S_B, Conventions, P_plus, a_i, a_j, b, d, gamma, n, r, s
+from theory.symbols import S_B, Conventions, P_plus, S, a_i, a_j, b, d, gamma, n, r, s
 
 SPARSE_STEPS = 12000
 GD_STEPS = 3000
+#: Simulation properties run a third of the profile's examples (fast 8, ci 13, thorough 133).
+SIM = settings(max_examples=max(5, settings.default.max_examples // 3))
 CONV = {"relu": Conventions("relu", 0), "linear": Conventions("linear")}
 
 
@@ -104,6 +106,7 @@ def check_convergence(setup: SGDSetup, steps: int = SPARSE_STEPS,
     assert abs(exact) <= 1e-9, exact
 
 
+@SIM
 @given(sgd_setups(batch="any", schedules=("random", "replacement", "reshuffle", "cyclic")))
 @example(PAPER_FULL)
 def test_p1_loss_gap_vanishes_every_batch_size_and_schedule(setup: SGDSetup) -> None:
@@ -153,6 +156,7 @@ def check_full_batch(setup: SGDSetup, wrong_batch: int | None = None,
     target(cos_pred, label="alignment of the GD limit")
 
 
+@SIM
 @given(sgd_setups(batch="full", gamma_range=(0.05, 0.45)))
 @example(PAPER_FULL)
 def test_p2_full_batch_ratio_invariance_limit_density_alignment(setup: SGDSetup) -> None:
@@ -196,6 +200,7 @@ def check_sparse_limit(setup: SGDSetup, batch_override: int | None = None,
     assert sp.simplify(m["out_of_batch"].subs({a_j: 0, S_B: 1, gamma: at[gamma]})) == 0
 
 
+@SIM
 @given(sgd_setups(batch="small"))
 @example(PAPER_SMALL)
 def test_p3_small_batch_one_sparse_orthogonal(setup: SGDSetup) -> None:
@@ -268,6 +273,7 @@ def check_cyclic(setup: SGDSetup, class_size: Callable[[int, int], int] | None =
     assert abs(float(res.loss_gap[0])) <= 1e-9
 
 
+@SIM
 @given(sgd_setups(batch="small", schedules=("cyclic",)))
 @example(SGDSetup(6, 6, 4, 0.4, "relu", "cyclic",
                   (0.3, 0.5, -0.2, 0.4, 0.6, -0.1), 0))
@@ -306,6 +312,7 @@ def check_trace_gap(setup: SGDSetup, gap_formula: sp.Expr | None = None) -> None
     target(float(predicted), label="trace gap")
 
 
+@SIM
 @given(sgd_setups(batch="small", schedules=("random", "reshuffle")))
 @example(PAPER_SMALL)
 def test_p4_trace_gap_sgd_minus_gd(setup: SGDSetup) -> None:
@@ -341,7 +348,7 @@ def check_minimum_spectrum(state: MinimumState, lambda_max: sp.Expr | None = Non
             assert h * e == e / n_
         elif m not in state.support:
             assert h * e == sp.zeros(d_, 1)
-    if s_ >= 2:
+    if state.s >= 2:
         i, j = state.support[:2]
         v = sp.zeros(d_, 1)
         v[i], v[j] = w[j], -w[i]
@@ -504,6 +511,7 @@ def test_hessian_identity_exact_and_finite_differences(state: MinimumState) -> N
 
 
 @pytest.mark.slow
+@SIM
 @given(sgd_setups(batch="small", max_n=8, gamma_range=(0.35, 0.45),
                   schedules=("random",)))
 def test_p3_larger_n_slow(setup: SGDSetup) -> None:

@@ -16,7 +16,7 @@ from proofs_check.oracles import symbolic as sym
 from theory import dynamics, hessian, model, stationary
 from theory.errors import DomainError
 from theory.gradients import per_sample_gradient_coefficients, sgd_step_map
-from theory.symbols import S, Conventions, P_plus, a_i, d, m, n, r, s
+from theory.symbols import Conventions, P_plus, S, a_i, d, m, n, r, s
 
 CONVENTIONS = [Conventions("linear"), Conventions("relu", 0), Conventions("relu", 1)]
 IDS = [("linear" if not c.is_relu else f"relu{c.relu_prime_at_zero}") for c in CONVENTIONS]

@@ -25,11 +25,11 @@ from . import dynamics, gradients, hessian, model, stationary
 from .errors import DomainError
 from .symbols import (
     ACTIVATIONS,
-    SYMBOL_MEANINGS,
-    S,
     S_B,
+    SYMBOL_MEANINGS,
     Conventions,
     P_plus,
+    S,
     a_i,
     a_j,
     a_k,
@@ -235,7 +235,8 @@ def _model_entries(conv: Conventions) -> list[Formula]:
             ("P7",),
         ),
         Formula(
-            "relu.dead_init", "Probability of a dead initialisation", r"\Pr[\forall i: a_i(0) \le 0]",
+            "relu.dead_init", "Probability of a dead initialisation",
+            r"\Pr[\forall i: a_i(0) \le 0]",
             dynamics.dead_init_probability(), "derived", ("activation=relu", "init=gaussian"),
             "If all a_i(0) <= 0 then grad L(w_0) = 0 and SGD never moves; probability 2^-n.",
             ("P1",),
@@ -292,7 +293,8 @@ def _hessian_entries(conv: Conventions) -> list[Formula]:
             ("P4",),
         ),
         Formula(
-            "hessian.linear_equal", "Linear: trace gap between minima", r"\Delta \operatorname{tr} H",
+            "hessian.linear_equal", "Linear: trace gap between minima",
+            r"\Delta \operatorname{tr} H",
             hessian.linear_trace_gap(), "derived", _conv_tags(Conventions("linear")),
             "Linear activation: every global minimum has tr = (d - n + 4)/n, so GD and SGD "
             "minima are equally sharp by trace; P4 holds for relu only.",
@@ -312,14 +314,80 @@ def _hessian_entries(conv: Conventions) -> list[Formula]:
 
 
 def _walk_entries(conv: Conventions) -> list[Formula]:
-    try:
-        from . import walk  # the random-walk laws (SPEC walk.*)
-    except ImportError:  # TODO(lead): remove once theory/walk lands
-        return []
+    """The random-walk laws (SPEC ``walk.*``) and Lamperti's criterion (section 3)."""
+    from . import lamperti, walk
 
-    if not hasattr(walk, "catalogue_entries"):  # TODO(lead): wire once theory/walk lands
-        return []
-    return list(walk.catalogue_entries(conv, Formula))
+    tags = _conv_tags(conv)
+    cases = walk.log_ratio_increment_cases(conv)
+    exp = walk.drift_expansion()
+    stab = walk.stability_at_xk(conv)
+    var = walk.variance_scale()
+    mono = walk.f_increasing_proof()
+    c_ = sp.Symbol("c", real=True)
+    mu1, mu2, x = lamperti.lamperti_family(c_, sp.Symbol("s_2", positive=True))
+    return [
+        Formula(
+            "walk.log_ratio", "Log-ratio step when j is in the batch and k is not",
+            r"D' - D", cases["j_only"], "derived", tags,
+            "D = log(a_j/a_k) moves only when exactly one of j, k is in the batch, by "
+            "+-log(1 + c_B), c_B = gamma(2 - r)/(1 - gamma S_B).",
+            ("P6",),
+        ),
+        Formula(
+            "walk.move_probability", "Probability of a + step of D (random schedule)",
+            r"p", walk.move_probability("random"), "derived", ("schedule=random",),
+            "Each direction has probability p = b(n - b)/(n(n - 1)) under the random scheme, "
+            "so D moves with probability 2p, zero iff b = n. With replacement, P(j in B, k not "
+            f"in B) = {walk.move_probability('replacement')}, but D also moves when both are "
+            "drawn with different multiplicities, so for b >= 3 it moves more often than that "
+            "(checked by enumeration).",
+            ("P6",),
+        ),
+        Formula(
+            "walk.top_gap", "Full batch: the top gap never moves", r"G' - G",
+            cases["both"], "derived", tags,
+            "G = log(a_(1)/a_(2)) >= 0 (re-ranked every step) is constant when b = n (every "
+            "active coordinate is in every batch: the 'both' case of D) and tends to "
+            "infinity when b < n; two losing coordinates have a driftless log-ratio.",
+            ("P3", "P6"),
+        ),
+        Formula(
+            "walk.outward_drift", "Leading order of the conditional drift of D",
+            r"\mathbb{E}[D' - D]",
+            exp["drift"], "derived", tags,
+            "E = p E_T[f(a_j^2 + T) - f(a_k^2 + T)], f(x) = log(1 + gamma(2 - r)/(1 - gamma x)) "
+            f"increasing (f' = {mono['in_u_v']} with {mono['substitution']}), so the sign of E "
+            "is that of |a_j| - |a_k|. Shown to order gamma^3, with "
+            "E[T] = (b - 1)/(n - 2)(S - a_j^2 - a_k^2).",
+            ("P6",),
+        ),
+        Formula(
+            "walk.stability_at_xk", "Mean log-increment of a small coordinate near x_k",
+            r"\mathbb{E}[\Delta \log a_i]", stab["expected_log_increment"], "derived", tags,
+            "Near x_k a small active a_i has E[increment of log a_i] = p log(1 - gamma^2) < 0; "
+            f"the radial multiplier at x_k is {stab['radial_multiplier']} when k is in the "
+            "batch (needs eta < b/2).",
+            ("P3",),
+        ),
+        Formula(
+            "walk.variance_scale", "Per-step variance of D near the minimum manifold",
+            r"\operatorname{Var}[D' - D]", var["in_eta"], "derived", ("schedule=random",),
+            "About 2 p gamma^2 = 2 eta^2 (n - b)/(b n (n - 1)) (heuristic, leading order): "
+            "sparsification slows sharply as b -> n.",
+            ("P3",),
+        ),
+        Formula(
+            "lamperti.criterion", "Lamperti's criterion for mu_1 = c/x, mu_2 = s_2",
+            r"2 x \mu_1(x) - \mu_2(x)", sp.simplify(2 * x * mu1 - mu2), "classical",
+            ("walk on [0, inf)", "bounded increments"),
+            "Transient if 2 x mu_1 - mu_2 >= eps > 0 eventually, recurrent if 2 x mu_1 <= mu_2, "
+            "positive recurrent if 2 x mu_1 + mu_2 <= -eps: for mu_1 = c/x, mu_2 = s_2, "
+            "transient iff 2c > s_2, null recurrent iff -s_2 <= 2c <= s_2, positive "
+            "recurrent iff 2c < -s_2 (Menshikov, Popov, Wade 2016).",
+            ("P6",),
+            {"c": "drift constant, mu_1 = c/x", "s_2": "second moment mu_2", "x": "state"},
+        ),
+    ]
 
 
 _BUILDERS: tuple[Builder, ...] = (_model_entries, _hessian_entries, _walk_entries)

@@ -18,7 +18,7 @@ from functools import cache
 import sympy as sp
 
 from .gradients import per_sample_gradient_coefficients, sgd_step_map
-from .symbols import S, S_B, Conventions, a_i, a_j, a_k, b, d, gamma, n, r
+from .symbols import S_B, Conventions, S, a_i, a_j, a_k, b, d, gamma, n, r
 
 __all__ = [
     "alignment_ratio_of_expectations",
@@ -123,7 +123,7 @@ def cyclic_classes(n_: int, b_: int) -> list[list[int]]:
     return sorted(groups.values())
 
 
-class gcd(sp.Function):  # noqa: N801 - printed as the mathematical name
+class gcd(sp.Function):
     """Unevaluated gcd(b, n) for symbols; evaluates to the integer gcd on integers."""
 
     @classmethod

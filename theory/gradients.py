@@ -46,10 +46,7 @@ def equal_on_regions(lhs: sp.Expr, rhs: sp.Expr, x: sp.Symbol) -> bool:
     """
     pos = sp.Symbol("x_pos", positive=True)
     neg = sp.Symbol("x_neg", negative=True)
-    for val in (pos, neg, sp.Integer(0)):
-        if sp.simplify((lhs - rhs).subs(x, val)) != 0:
-            return False
-    return True
+    return all(sp.simplify((lhs - rhs).subs(x, val)) == 0 for val in (pos, neg, sp.Integer(0)))
 
 
 def _region_coefficients(active: bool, conv: Conventions) -> tuple[sp.Expr, sp.Expr]:

@@ -26,7 +26,7 @@ import sympy as sp
 
 from .gradients import per_sample_gradient_coefficients
 from .model import explicit_loss, region_sigma, weight_vector
-from .symbols import S, Conventions, P_plus, d, m, n, r, s
+from .symbols import Conventions, P_plus, S, d, m, n, r, s
 
 __all__ = [
     "active_count_at_min",

@@ -26,7 +26,7 @@ import sympy as sp
 
 from .gradients import per_sample_gradient_coefficients
 from .model import activation_patterns, explicit_loss, reduced_loss
-from .symbols import S, Conventions, a_i, n, r
+from .symbols import Conventions, S, a_i, r
 
 __all__ = [
     "classify_reduced",

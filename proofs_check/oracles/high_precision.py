@@ -28,7 +28,7 @@ import sympy as sp
 from theory.gradients import per_sample_gradient_coefficients
 from theory.hessian import closed_form_matrix, hessian_trace, trace_at_min
 from theory.model import reduced_loss
-from theory.symbols import S, Conventions, a_i, d, m, n, r, s
+from theory.symbols import Conventions, S, a_i, d, m, n, r, s
 
 from ..result import CheckResult
 

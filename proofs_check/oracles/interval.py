@@ -196,7 +196,7 @@ def check_hessian_quadratic_forms(
         c_q = _eval_coef(iv, coef["Q"], s_val, r_val, n_)
 
         def quad(v: list[Any], w: list[Any] = w, q: list[int] = q, c_id: Any = c_id,
-                 c_out: Any = c_out, c_q: Any = c_q) -> Any:
+                 c_out: Any = c_out, c_q: Any = c_q, zero: Any = zero) -> Any:
             vw = sum((a * b for a, b in zip(v, w, strict=True)), zero)
             vqw = sum((v[i] * w[i] * q[i] for i in range(len(v))), zero)
             vv = sum((x * x for x in v), zero)

@@ -18,7 +18,7 @@ import numpy as np
 
 from numerics import formulas
 from numerics.hessian import closed_form_matrix, embed, hutchinson_trace
-from numerics.sgd import initial_state, simulate
+from numerics.sgd import SimulationResult, initial_state, simulate
 from theory.dynamics import cyclic_classes
 
 from ..result import CheckResult
@@ -85,7 +85,8 @@ def check_gd_ratio_invariance(budget: Budget, batch_size: int | None = None) -> 
     )
 
 
-def _gd_run(budget: Budget, activation: str, seeds: int, step_size: float = 4.0):  # type: ignore[no-untyped-def]
+def _gd_run(budget: Budget, activation: str, seeds: int, step_size: float = 4.0
+            ) -> SimulationResult:
     return simulate(40, 20, 20, step_size, 3000, seeds, schedule="full", activation=activation,
                     root_seed=ROOT, checkpoints=0)
 
@@ -144,7 +145,7 @@ def check_gd_alignment(budget: Budget, predicted_ratio: float | None = None) -> 
 
 
 def sparse_run(budget: Budget, schedule: str, batch_size: int = 1, step_size: float = 0.4,
-               activation: str = "relu", seeds: int | None = None):  # type: ignore[no-untyped-def]
+               activation: str = "relu", seeds: int | None = None) -> SimulationResult:
     """The b < n runs shared by the sparsity, orthogonality and trace checks."""
     n_seeds = seeds if seeds is not None else budget.pick(48, 200)
     steps = budget.pick(30000, 60000)
@@ -304,9 +305,7 @@ def check_trace_gap(budget: Budget, activation: str = "relu",
     gap = sgd.hessian_trace - gd.hessian_trace
     if predicted_gap == "derived" and activation == "relu":
         pred = (np.sum(gd.a0 > 0, axis=1) - 1) / 20
-    elif predicted_gap == "derived":
-        pred = np.zeros(seeds)
-    elif predicted_gap == "zero":
+    elif predicted_gap == "derived" or predicted_gap == "zero":
         pred = np.zeros(seeds)
     else:
         pred = (np.sum(gd.a0 > 0, axis=1) - 1) / 20

@@ -26,8 +26,8 @@ from ..result import CheckResult
 __all__ = [
     "DIMENSIONS",
     "ROUTES",
-    "check_expression",
     "check_explicit_routes",
+    "check_expression",
     "check_sgd_step",
     "check_stationary_exhaustive",
 ]
@@ -122,7 +122,7 @@ def check_stationary_exhaustive(
 
 
 # re-exported for the registry
-ROUTES = {
+ROUTES: dict[str, Callable[..., bool]] = {
     "loss": explicit_matches_reduced,
     "gradient": explicit_gradient_matches,
     "hessian": hessian.explicit_hessian_matches,
