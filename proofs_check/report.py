@@ -105,7 +105,7 @@ class FigureSettings:
 
 
 def figure_settings(budget: Budget) -> FigureSettings:
-    """Quick: every figure simulation in a few seconds; full: about a minute (2 cores)."""
+    """Quick: every figure simulation in a few seconds; full: about 1.5 minutes (2 cores)."""
     if budget.full:
         return FigureSettings(seeds=600, steps=30000, full_steps=4000, path_steps=1500,
                               paths=6, walk_seeds=12, walk_steps=12000)
@@ -1029,7 +1029,7 @@ def write_report(
     """Write results.json, report.md, report.html, formulas.tex(/.pdf) and the figures.
 
     ``payload`` is the document of ``aesgd verify --json`` (it is not modified);
-    ``budget.level`` sizes the figure simulations (quick: seconds; full: about a minute).
+    ``budget.level`` sizes the figure simulations (quick: about 10 s; full: about 1.5 minutes).
     Returns the paths written: results.json, report.md, report.html, formulas.tex,
     formulas.pdf (when pdflatex exists and compiles), then the PNG figures.
     A failed LaTeX compile is recorded in results.json and the reports; it does not raise.
