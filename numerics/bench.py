@@ -5,17 +5,21 @@ Workload: d = 1000, n = 100, b = 10, relu, eta = 0.3, 1000 seeds, random batches
 ``reduced``   :func:`numerics.sgd.simulate`, engine "reduced", the whole call timed
               (initialisation, batch drawing, checkpoints, final metrics)
 ``full``      the same with engine "full" (O(d) per seed and step)
-``naive``     what a user would write: one seed at a time, ``rng.choice`` per step and the
-              d-dimensional gradient (from the lambdified per-sample coefficients)
+``naive``     what a user would write: one seed at a time, ``rng.choice(n, b,
+              replace=False)`` per step and the d-dimensional gradient written directly in
+              NumPy (sum over the batch of relu(a_i)^2 w + relu(a_i)(r - 2) x_i; checked
+              against :func:`numerics.sgd.full_step` in the tests)
 ``one_pass``  a lower bound: one in-place multiply over the (seeds, n) state per step
 ``reduced_big_d``  the reduced engine at d = 10^6 (its cost should not depend on d)
+``reduced_numba``  the reduced engine with ``kernel="numba"`` (only if numba is installed)
 
-Each figure is the best of ``repeat`` timings.  Ratios: reduced/naive (target >= 300),
-one_pass/reduced (target: reduced within 4x, i.e. <= 4), reduced(d=10^3)/reduced(d=10^6)
-(target <= 1.25).
+Each figure is the best of ``repeat`` timings, all in one run.  Ratios: reduced/naive
+(target >= 300), one_pass/reduced (target: reduced within 4x, i.e. <= 4),
+reduced(d=10^3)/reduced(d=10^6) (target <= 1.25); the same two first ratios for the numba
+kernel when present.
 
 >>> out = run_bench(seeds=20, steps_reduced=64, steps_full=8, naive_seeds=2,
-...                 naive_steps=20, repeat=1)
+...                 naive_steps=20, repeat=1, numba=False)
 >>> sorted(out["seed_steps_per_s"])
 ['full', 'naive', 'one_pass', 'reduced', 'reduced_big_d']
 """
@@ -28,8 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from . import formulas
-from .sgd import simulate
+from .sgd import numba_available, simulate
 
 __all__ = ["WORKLOAD", "naive_loop", "one_pass", "run_bench"]
 
@@ -45,8 +48,12 @@ WORKLOAD: dict[str, Any] = {
 
 
 def naive_loop(d: int, n: int, b: int, eta: float, steps: int, seeds: int) -> np.ndarray:
-    """One seed at a time: rng.choice per step, full d-dimensional gradient step."""
-    coeff = formulas.gradient_coefficients("relu")
+    """One seed at a time: rng.choice per step, full d-dimensional gradient step (relu).
+
+    Data x_i = e_i, so <w, x_i> = w[i]; the batch gradient is
+    sum_{i in B} relu(w_i)^2 w + relu(w_i) (||w||^2 - 2) e_i (``grad.per_sample``).
+    Returns the final data coordinates, (seeds, n).
+    """
     gamma = eta / b
     out = np.empty((seeds, n))
     for i in range(seeds):
@@ -54,11 +61,11 @@ def naive_loop(d: int, n: int, b: int, eta: float, steps: int, seeds: int) -> np
         w = rng.standard_normal(d) / np.sqrt(d)
         for _ in range(steps):
             batch = rng.choice(n, b, replace=False)
+            s = np.maximum(w[batch], 0.0)
             r = w @ w
-            cw, cx = coeff(w[batch], r)
-            g = cw.sum() * w
-            g[batch] += cx
-            w = w - gamma * g
+            grad = (s @ s) * w
+            grad[batch] += s * (r - 2.0)
+            w -= gamma * grad
         out[i] = w[:n]
     return out
 
@@ -88,16 +95,35 @@ def run_bench(
     naive_seeds: int = 10,
     naive_steps: int = 500,
     repeat: int = 3,
+    numba: bool | None = None,
 ) -> dict[str, Any]:
-    """Time every engine on the workload; returns rates, ratios and the settings."""
+    """Time every engine on the workload; returns rates, ratios and the settings.
+
+    ``numba``: also time ``kernel="numba"`` (None: if numba is installed).
+    """
     w = WORKLOAD
     d, n, b, eta = w["d"], w["n"], w["batch_size"], w["step_size"]
+    use_numba = numba_available() if numba is None else bool(numba)
     with np.errstate(under="ignore"):
+        if use_numba:  # compile outside the timings (cached on disk afterwards)
+            simulate(d, n, b, eta, 3, 2, kernel="numba")
         t_red = _best(lambda: simulate(d, n, b, eta, steps_reduced, seeds), repeat)
         t_big = _best(lambda: simulate(w["big_d"], n, b, eta, steps_reduced, seeds), repeat)
         t_full = _best(lambda: simulate(d, n, b, eta, steps_full, seeds, engine="full"), repeat)
         t_naive = _best(lambda: naive_loop(d, n, b, eta, naive_steps, naive_seeds), repeat)
         t_one = _best(lambda: one_pass(n, steps_reduced, seeds), repeat)
+        t_nb = (
+            _best(lambda: simulate(d, n, b, eta, steps_reduced, seeds, kernel="numba"), repeat)
+            if use_numba
+            else None
+        )
+    seconds = {
+        "reduced": t_red,
+        "reduced_big_d": t_big,
+        "full": t_full,
+        "naive": t_naive,
+        "one_pass": t_one,
+    }
     rates = {
         "reduced": seeds * steps_reduced / t_red,
         "reduced_big_d": seeds * steps_reduced / t_big,
@@ -116,6 +142,13 @@ def run_bench(
         "one_pass_over_reduced <= 4": ratios["one_pass_over_reduced"] <= 4,
         "small_d_over_big_d <= 1.25": ratios["small_d_over_big_d"] <= 1.25,
     }
+    if t_nb is not None:
+        seconds["reduced_numba"] = t_nb
+        rates["reduced_numba"] = seeds * steps_reduced / t_nb
+        ratios["numba_over_naive"] = rates["reduced_numba"] / rates["naive"]
+        ratios["one_pass_over_numba"] = rates["one_pass"] / rates["reduced_numba"]
+        targets["numba_over_naive >= 300"] = ratios["numba_over_naive"] >= 300
+        targets["one_pass_over_numba <= 4"] = ratios["one_pass_over_numba"] <= 4
     return {
         "workload": dict(w, seeds=seeds),
         "settings": {
@@ -124,15 +157,10 @@ def run_bench(
             "naive_seeds": naive_seeds,
             "naive_steps": naive_steps,
             "repeat": repeat,
+            "numba": use_numba,
         },
         "seed_steps_per_s": rates,
-        "seconds": {
-            "reduced": t_red,
-            "reduced_big_d": t_big,
-            "full": t_full,
-            "naive": t_naive,
-            "one_pass": t_one,
-        },
+        "seconds": seconds,
         "ratios": ratios,
         "targets_met": targets,
     }

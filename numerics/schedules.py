@@ -99,6 +99,15 @@ def floyd_decode(u: np.ndarray, n: int) -> np.ndarray:
                 dup |= scratch
             np.copyto(t, j, where=dup)
     else:
+        rows = int(np.prod(lead))
+        taken = np.zeros((rows, n), dtype=bool).reshape(-1)
+        base: np.ndarray = np.arange(rows, dtype=np.int64) * n
+        for k in range(b):
+            j = n - b + k
+            t = _uniform_int(u[..., k], j + 1).reshape(-1)
+            pick = np.where(taken[base + t], j, t).astype(np.int64)
+            taken[base + pick] = True
+            chosen[k] = pick.reshape(lead)
     return np.moveaxis(chosen, 0, -1)
 
 
@@ -150,11 +159,17 @@ class Schedule:
         """g = gcd(b, n): the cyclic schedule moves classes of g consecutive indices together."""
         return math.gcd(self.b, self.n)
 
-    def draw_block(self, rngs: Sequence[np.random.Generator | None], block: int) -> np.ndarray:
+    def draw_block(
+        self,
+        rngs: Sequence[np.random.Generator | None],
+        block: int,
+        buf: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Batches of steps [block K, (block + 1) K) for each seed: shape (seeds, K, b).
 
         ``rngs[i]`` is seed i's ``batches`` stream; blocks must be drawn in order 0, 1, ...
-        from each stream (the generator state carries the position).
+        from each stream (the generator state carries the position).  ``buf``: optional
+        scratch for :meth:`draw_uniforms` (reused across blocks to avoid page faults).
         """
         n, b, k = self.n, self.b, self.block_steps
         s = len(rngs)
@@ -175,21 +190,24 @@ class Schedule:
             padded = np.full((s, epochs, nb * b), n, dtype=np.intp)
             padded[:, :, :n] = perm
             return padded.reshape(s, k, b)
-        u = self.draw_uniforms(rngs)
+        u = self.draw_uniforms(rngs, buf)
         if self.name == "replacement":
             return np.moveaxis(_uniform_int(u, n).astype(np.intp), 1, 2)
         return floyd_decode(np.moveaxis(u, 1, 2), n)
 
-    def draw_uniforms(self, rngs: Sequence[np.random.Generator | None]) -> np.ndarray:
+    def draw_uniforms(
+        self, rngs: Sequence[np.random.Generator | None], buf: np.ndarray | None = None
+    ) -> np.ndarray:
         """The doubles behind one block of ``random``/``replacement`` batches: (seeds, b, K).
 
         Seed i draws its block as b rows of K numbers (one ``Generator.random`` call):
         column k of step t is ``u[i, k, t]``.  :meth:`draw_block` decodes them (Floyd for
         ``random``, floor(u n) for ``replacement``); a compiled kernel may decode the same
-        numbers itself, with the same integer results.
+        numbers itself, with the same integer results.  ``buf``: an optional float64 array
+        of that shape to fill (returned).
         """
         s, b, k = len(rngs), self.b, self.block_steps
-        u = np.empty((s, b, k))
+        u = np.empty((s, b, k)) if buf is None or buf.shape != (s, b, k) else buf
         for i, g in enumerate(rngs):
             assert g is not None
             g.random(out=u[i])

@@ -39,6 +39,7 @@ at which it happened; no NaN is passed on.
 
 from __future__ import annotations
 
+import bisect
 import math
 import sys
 from collections.abc import Sequence
@@ -57,24 +58,36 @@ from .schedules import SCHEDULES, Schedule
 __all__ = [
     "CHECKPOINT_METRICS",
     "ENGINES",
+    "KERNELS",
     "RENORM_EVERY",
     "STATUSES",
     "SimulationResult",
     "full_step",
     "initial_state",
+    "numba_available",
     "reduced_step",
     "simulate",
     "trajectory",
 ]
 
 ENGINES: tuple[str, ...] = ("reduced", "full")
+KERNELS: tuple[str, ...] = ("numpy", "numba", "auto")
 STATUSES: tuple[str, ...] = ("converged", "running", "diverged")
 CHECKPOINT_METRICS: tuple[str, ...] = ("loss_gap", "support", "winner", "alignment", "r")
-RENORM_EVERY = 16
+RENORM_EVERY = 64
 """Reduced engine: the scale factor is folded into the coordinates after every step t
 with t % RENORM_EVERY == 0 (a function of the step index only)."""
 _TINY_SCALE = 1e-150
 _CHUNK_BUDGET = 2**22  # numbers held per chunk of seeds (batch block + state)
+
+
+def numba_available() -> bool:
+    """Whether the optional compiled kernel (the ``fast`` extra, numba) can be used."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------- validation
@@ -219,13 +232,15 @@ def initial_state(
 
 # ----------------------------------------------------------------------------- engines
 class _Engine:
-    """Common state handling: divergence freezing and per-seed status."""
+    """Common state handling: divergence freezing, per-seed status, block driving."""
 
-    def __init__(self, gamma: float, r0: np.ndarray, bound: float) -> None:
+    def __init__(self, gamma: float, r0: np.ndarray, bound: float, schedule: Schedule) -> None:
         s = r0.shape[0]
+        self.sch = schedule
         self.gam = np.full(s, gamma)
         self.bound = bound * np.maximum(1.0, r0)
         self.diverged_at = np.full(s, -1, dtype=np.int64)
+        self._blk: np.ndarray | None = None
 
     def _diverging(self, r_new: np.ndarray, t: int) -> np.ndarray | None:
         bad = ~(r_new <= self.bound) & (self.diverged_at < 0)
@@ -241,11 +256,46 @@ class _Engine:
         raise NotImplementedError
 
     def step(self, idx: np.ndarray, t: int) -> None:
+        """Step t on the batches ``idx`` (seeds, b)."""
         raise NotImplementedError
+
+    def load_block(self, rngs: Sequence[np.random.Generator | None], block: int) -> int:
+        """Draw the batches of block ``block``; returns its number of steps K."""
+        self._blk = self.sch.draw_block(rngs, block)
+        return int(self._blk.shape[1])
+
+    def run(self, k0: int, k1: int, t_block: int) -> None:
+        """Steps k0 .. k1 - 1 of the loaded block (global step t_block + k)."""
+        assert self._blk is not None
+        for k in range(k0, k1):
+            self.step(self._blk[:, k], t_block + k)
+
+
+def _batch_sum(q: np.ndarray) -> np.ndarray:
+    """Sum over the batch axis 0 of a (b, seeds) array, sequentially in batch order for
+    every seed: ((q_0 + q_1) + q_2) + ...  With two or more seeds ``np.add.reduce`` over
+    axis 0 adds whole rows in order; a single seed's column is contiguous and NumPy would
+    sum it pairwise, so that case adds the rows explicitly (same bits for any chunking)."""
+    if q.shape[1] >= 2:
+        out: np.ndarray = np.add.reduce(q, axis=0)
+        return out
+    acc = q[0].copy()
+    for row in q[1:]:
+        acc += row
+    return acc
 
 
 class _ReducedEngine(_Engine):
-    """O(b) per seed and step: a = c * A[:, :n], w_perp = pi * u0 (u0 fixed)."""
+    """O(b) per seed and step: a = c * A[:, :n], w_perp = c * P, with a scale c > 0.
+
+    A step gathers the batch coordinates of A (flat indices into the (seeds, n + 1)
+    state, computed once per block), computes S_B, the multiplier m = 1 - gamma S_B and
+    the additive term, updates r = ||w||^2 in closed form (r' = m^2 r + k S_B (2 m + k),
+    k = gamma (2 - r), since sigma(a) a = sigma(a)^2), checks divergence exactly, and
+    scatters back A_j + sigma(A_j) k / m (so that c' A_j' = a_j m + k sigma(a_j)).  Rows
+    whose new scale would not be >= _TINY_SCALE (m <= 0 or tiny) are materialised.
+    Column n is the sentinel (always 0).
+    """
 
     def __init__(
         self,
@@ -258,66 +308,108 @@ class _ReducedEngine(_Engine):
     ) -> None:
         s, n = a0.shape
         self.n = n
+        self.s = s
         self.relu = activation == "relu"
         self.dup = schedule.has_duplicates
         self.A = np.zeros((s, n + 1))
         self.A[:, :n] = a0
         self.flat = self.A.reshape(-1)
         self.c = np.ones(s)
-        self.pi = perp0.astype(float).copy()
+        self.P = perp0.astype(float).copy()
         self.a0 = a0.copy()
         self.pi0 = perp0.astype(float).copy()
-        self.r = np.sum(a0 * a0, axis=1) + self.pi * self.pi
-        self.base = (np.arange(s, dtype=np.intp) * (n + 1))[:, None]
-        super().__init__(gamma, self.r.copy(), bound)
+        self.r = np.sum(a0 * a0, axis=1) + self.P * self.P
+        self.base = np.arange(s, dtype=np.intp) * (n + 1)
+        self._fl: np.ndarray | None = None  # (K, b, seeds) flat indices of the block
+        self._shared: np.ndarray | None = None  # (K, b) when every seed shares the batches
+        self._ubuf: np.ndarray | None = None  # the block's doubles, reused across blocks
+        super().__init__(gamma, self.r.copy(), bound, schedule)
 
     def observe(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         a = self.A[:, : self.n] * self.c[:, None]
-        r = np.sum(a * a, axis=1) + self.pi * self.pi
-        dot = np.sum(a * self.a0, axis=1) + self.pi * self.pi0
-        return a, np.abs(self.pi), r, dot
+        p = self.P * self.c
+        r = np.sum(a * a, axis=1) + p * p
+        dot = np.sum(a * self.a0, axis=1) + p * self.pi0
+        return a, np.abs(p), r, dot
+
+    def load_block(self, rngs: Sequence[np.random.Generator | None], block: int) -> int:
+        if self.sch.random and self._ubuf is None:
+            self._ubuf = np.empty((self.s, self.sch.b, self.sch.block_steps))
+        blk = self.sch.draw_block(rngs, block, self._ubuf)
+        k, b = blk.shape[1], blk.shape[2]
+        if blk.strides[0] == 0:  # cyclic, full: one batch sequence for every seed
+            self._shared, self._fl = blk[0], None
+        else:
+            if self._fl is None or self._fl.shape != (k, b, self.s):
+                self._fl = np.empty((k, b, self.s), dtype=np.intp)
+            np.add(blk.transpose(1, 2, 0), self.base, out=self._fl)
+            self._shared = None
+        return int(k)
+
+    def _flat_index(self, k: int) -> np.ndarray:
+        if self._fl is not None:
+            return self._fl[k]
+        assert self._shared is not None
+        return np.add.outer(self._shared[k].astype(np.intp), self.base)
+
+    def run(self, k0: int, k1: int, t_block: int) -> None:
+        for k in range(k0, k1):
+            self._advance(self._flat_index(k), t_block + k)
 
     def step(self, idx: np.ndarray, t: int) -> None:
-        fl = idx + self.base
+        idx = np.asarray(idx, dtype=np.intp)
+        self._advance(np.ascontiguousarray(idx.T) + self.base, t)
+
+    def _advance(self, fl: np.ndarray, t: int) -> None:
+        """One step on the flat batch indices ``fl`` (b, seeds)."""
+        x = self.flat.take(fl)  # scaled batch coordinates
+        sx = np.maximum(x, 0.0) if self.relu else x  # sigma(a) = c sigma(x), c > 0
+        q = sx * sx
         c, r, gam = self.c, self.r, self.gam
-        ab_scaled = self.flat[fl]
-        ab = ab_scaled * c[:, None]
-        sb = np.maximum(ab, 0.0) if self.relu else ab
-        s_b = np.sum(sb * sb, axis=1)
+        s_b = _batch_sum(q)
+        s_b *= c * c
         m = 1.0 - gam * s_b
-        add = sb * (gam * (2.0 - r))[:, None]
-        if self.dup:
+        k = gam * (2.0 - r)
+        inc = None
+        if self.dup:  # a batch may repeat an index: accumulate with multiplicity
             inc = np.zeros_like(self.A)
-            np.add.at(inc.reshape(-1), fl, add)
+            np.add.at(inc.reshape(-1), fl, sx * (k * c))
             a_full = self.A * c[:, None]
             r_new = m * m * r + np.sum(inc * (a_full * (2.0 * m)[:, None] + inc), axis=1)
         else:
-            r_new = m * m * r + np.sum(add * (ab * (2.0 * m)[:, None] + add), axis=1)
-        bad = self._diverging(r_new, t)
-        if bad is not None:
-            m[bad] = 1.0
-            add[bad] = 0.0
-            r_new[bad] = r[bad]
-            if self.dup:
-                inc[bad] = 0.0
+            r_new = m * m * r + k * s_b * (2.0 * m + k)
+        if not (r_new <= self.bound).all():
+            bad = self._diverging(r_new, t)
+            if bad is not None:  # frozen at the last finite state
+                m[bad] = 1.0
+                k[bad] = 0.0
+                r_new[bad] = r[bad]
+                if inc is not None:
+                    inc[bad] = 0.0
         c_new = c * m
-        tiny = np.abs(c_new) < _TINY_SCALE
-        if tiny.any():  # materialise these rows: a' = a m + add, scale 1
-            rows = np.nonzero(tiny)[0]
-            a_rows = self.A[rows] * (c[rows] * m[rows])[:, None]
-            if self.dup:
+        rows = None
+        if not c_new.min() >= _TINY_SCALE:  # materialise: a' = a m + add, scale 1
+            rows = np.nonzero(~(c_new >= _TINY_SCALE))[0]
+            cm = c[rows] * m[rows]
+            a_rows = self.A[rows] * cm[:, None]
+            if inc is not None:
                 a_rows += inc[rows]
             else:
-                np.add.at(a_rows, (np.arange(rows.size)[:, None], idx[rows]), add[rows])
+                cols = fl[:, rows] - self.base[rows]
+                add = (k[rows] * c[rows]) * sx[:, rows]
+                np.add.at(a_rows, (np.arange(rows.size)[None, :], cols), add)
             a_rows[:, self.n] = 0.0
+            self.P[rows] *= cm
             c_new[rows] = 1.0
-        if self.dup:
+        if inc is not None:
             self.A += inc / c_new[:, None]
         else:
-            self.flat[fl] = ab_scaled + add / c_new[:, None]
-        if tiny.any():
+            f = k / m
+            np.multiply(sx, f, out=q)
+            q += x
+            self.flat.put(fl, q)
+        if rows is not None:
             self.A[rows] = a_rows
-        self.pi *= m
         self.c = c_new
         self.r = r_new
         if (t + 1) % RENORM_EVERY == 0:
@@ -326,8 +418,43 @@ class _ReducedEngine(_Engine):
     def renormalise(self) -> None:
         a = self.A[:, : self.n]
         a *= self.c[:, None]
+        self.P *= self.c
         self.c = np.ones_like(self.c)
-        self.r = np.sum(a * a, axis=1) + self.pi * self.pi
+        self.r = np.sum(a * a, axis=1) + self.P * self.P
+
+
+class _ReducedEngineNumba(_ReducedEngine):
+    """The same state and arithmetic as :class:`_ReducedEngine`, one compiled loop per
+    seed over a block segment (:mod:`numerics._kernel_numba`).  ``random`` batches are
+    decoded from the block's doubles inside the loop (the same Floyd decoding)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from . import _kernel_numba
+
+        self._k = _kernel_numba
+        self._u: np.ndarray | None = None
+        self._idx: np.ndarray | None = None
+
+    def load_block(self, rngs: Sequence[np.random.Generator | None], block: int) -> int:
+        if self.sch.name == "random":
+            self._u, self._idx = self.sch.draw_uniforms(rngs, self._u), None
+            return int(self._u.shape[2])
+        self._idx, self._u = self.sch.draw_block(rngs, block), None
+        return int(self._idx.shape[1])
+
+    def run(self, k0: int, k1: int, t_block: int) -> None:
+        args = (self.A, self.c, self.P, self.r, self.gam, self.bound, self.diverged_at)
+        conf = (self.relu, RENORM_EVERY, _TINY_SCALE)
+        if self._u is not None:
+            self._k.run_random(*args, self._u, self.n, k0, k1, t_block, *conf)
+        else:
+            assert self._idx is not None
+            self._k.run_indices(*args, self._idx, k0, k1, t_block, *conf)
+
+    def step(self, idx: np.ndarray, t: int) -> None:
+        self._idx, self._u = np.asarray(idx, dtype=np.intp)[:, None, :], None
+        self.run(0, 1, t)
 
 
 class _FullEngine(_Engine):
@@ -342,6 +469,7 @@ class _FullEngine(_Engine):
         relu_prime_at_zero: int,
         basis: np.ndarray | None,
         bound: float,
+        schedule: Schedule,
     ) -> None:
         self.w = w0.astype(float).copy()
         self.w0 = self.w.copy()
@@ -349,7 +477,7 @@ class _FullEngine(_Engine):
         self.activation = activation
         self.h0 = relu_prime_at_zero
         self.basis = basis
-        super().__init__(gamma, np.sum(self.w * self.w, axis=1), bound)
+        super().__init__(gamma, np.sum(self.w * self.w, axis=1), bound, schedule)
 
     def coords(self, w: np.ndarray) -> np.ndarray:
         return w[:, : self.n] if self.basis is None else w @ self.basis[:, : self.n]
@@ -577,6 +705,7 @@ def simulate(
     divergence_bound: float = 1e6,
     chunk_size: int | None = None,
     progress: bool | None = False,
+    kernel: str = "numpy",
 ) -> SimulationResult:
     """Run SGD for seeds ``seed_offset .. seed_offset + seeds - 1`` and collect metrics.
 
@@ -587,7 +716,10 @@ def simulate(
     columns are the data; ``checkpoints`` is a count of log-spaced steps (plus 0 and
     ``steps``) or explicit steps; ``record_steps`` stores a and perp at those steps;
     ``support_threshold`` is relative to max_i |a_i|; ``progress`` None means "if stderr
-    is a terminal".
+    is a terminal".  ``kernel`` (reduced engine): ``"numpy"`` (default), ``"numba"`` (the
+    optional compiled loop, needs the ``fast`` extra; agrees with NumPy to 1e-12, not to
+    the bit) or ``"auto"`` (numba if importable); the ``replacement`` schedule always
+    uses NumPy.
     """
     d = _int("d", d, 1)
     n = _int("n", n, 1, d, f"an integer in [1, d={d}]")
@@ -608,7 +740,14 @@ def simulate(
         raise DomainError("support_threshold", support_threshold, "in (0, 1)")
     tol = _positive_float("converged_tol", converged_tol)
     bound = _positive_float("divergence_bound", divergence_bound)
+    kernel = _choice("kernel", kernel, KERNELS)
     sch = Schedule(schedule, n, b)
+    if kernel == "auto":
+        kernel = "numba" if numba_available() else "numpy"
+    if kernel == "numba" and not numba_available():
+        raise DomainError("kernel", "numba", "'numpy' or 'auto' (numba is not installed)")
+    if engine != "reduced" or sch.has_duplicates:
+        kernel = "numpy"
     ck_steps = _checkpoint_steps(checkpoints, steps)
     rec_steps = (
         _checkpoint_steps(list(record_steps), steps)
@@ -655,6 +794,7 @@ def simulate(
         "support_threshold": thr,
         "converged_tol": tol,
         "divergence_bound": bound,
+        "kernel": kernel,
     }
     ids = np.arange(offset, offset + n_seeds, dtype=np.int64)
     a0 = np.empty((n_seeds, n))
@@ -671,6 +811,7 @@ def simulate(
     ck_index = {int(t): k for k, t in enumerate(ck_steps)}
     rec_index = {int(t): k for k, t in enumerate(rec_steps)}
     watch = set(ck_index) | set(rec_index)
+    stops = sorted(watch)
 
     if progress is None:
         progress = sys.stderr.isatty()
@@ -684,7 +825,8 @@ def simulate(
         hi = min(n_seeds, lo + chunk)
         sl = slice(lo, hi)
         chunk_ids = [int(i) for i in ids[sl]]
-        streams = [seed_streams(root, i) for i in chunk_ids]
+        names = ("init", "perp", "batches") + (("direction",) if engine == "full" else ())
+        streams = [seed_streams(root, i, names) for i in chunk_ids]
         if init_arr is None:
             ca0, cp0, cw0 = initial_state(
                 d, n, chunk_ids, root, s0, full=engine == "full", streams=streams
@@ -703,10 +845,11 @@ def simulate(
         eng: _Engine
         with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
             if engine == "reduced":
-                eng = _ReducedEngine(ca0, cp0, gamma, activation, sch, bound)
+                cls = _ReducedEngineNumba if kernel == "numba" else _ReducedEngine
+                eng = cls(ca0, cp0, gamma, activation, sch, bound)
             else:
                 assert cw0 is not None
-                eng = _FullEngine(cw0, n, gamma, activation, int(relu_prime_at_zero), q, bound)
+                eng = _FullEngine(cw0, n, gamma, activation, int(relu_prime_at_zero), q, bound, sch)
             a_obs, p_obs, _, _ = eng.observe()
             a0[sl] = a_obs
             perp0[sl] = p_obs
@@ -733,16 +876,18 @@ def simulate(
             t = 0
             block = 0
             while t < steps:
-                blk = sch.draw_block(rngs, block)
-                for k in range(blk.shape[1]):
-                    if t >= steps:
-                        break
-                    eng.step(blk[:, k], t)
-                    t += 1
+                k_len = eng.load_block(rngs, block)
+                t_block = block * k_len
+                t_end = min(steps, t_block + k_len)
+                while t < t_end:
+                    pos = bisect.bisect_right(stops, t)
+                    nxt = min(t_end, stops[pos]) if pos < len(stops) else t_end
+                    eng.run(t - t_block, nxt - t_block, t_block)
+                    t = nxt
                     if t in watch:
                         look(t)
                 if bar is not None:
-                    bar.update(min(blk.shape[1], steps - block * blk.shape[1]) * (hi - lo))
+                    bar.update((t_end - t_block) * (hi - lo))
                 block += 1
             a_t, p_t, r_t, dot_t = eng.observe()
         a_end[sl] = a_t

@@ -1,10 +1,11 @@
 """``aesgd bench``: seed-steps per second of the SGD engines (issue 3's workload).
 
     aesgd bench [--json] [--seeds S] [--steps T] [--steps-full T] [--naive-seeds S]
-                [--naive-steps T] [--repeat R]
+                [--naive-steps T] [--repeat R] [--no-numba]
 
 Prints the rates of the reduced engine, the full engine, a naive per-seed loop and a
-one-pass lower bound, and the ratios against the targets.  See docs/simulate.md.
+one-pass lower bound (and the optional numba kernel of the reduced engine when numba is
+installed), and the ratios against the targets.  See docs/simulate.md.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--naive-seeds", type=integer("naive_seeds"), default=10)
     p.add_argument("--naive-steps", type=integer("naive_steps"), default=500)
     p.add_argument("--repeat", type=integer("repeat"), default=3, help="best of R timings")
+    p.add_argument(
+        "--no-numba",
+        action="store_true",
+        help="skip the optional numba kernel (timed by default when numba is installed)",
+    )
     p.set_defaults(func=run)
 
 
@@ -43,7 +49,13 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name) < 1:
             raise DomainError(name, getattr(args, name), "an integer >= 1")
     out = run_bench(
-        args.seeds, args.steps, args.steps_full, args.naive_seeds, args.naive_steps, args.repeat
+        args.seeds,
+        args.steps,
+        args.steps_full,
+        args.naive_seeds,
+        args.naive_steps,
+        args.repeat,
+        numba=False if args.no_numba else None,
     )
     if args.json:
         json.dump(out, sys.stdout, indent=1)

@@ -82,12 +82,49 @@ _register(Check("minimum value by minimising the reduced form", "symbolic", _con
     lambda: sym.check_expression("min L", stationary.min_value()["value"], (n - 1) / (2 * n)))))
 _register(Check("minimum value: interval lower bound on boxes", "interval",
                 _const(lambda: iv.check_loss_lower_bound())))
-_register(Check("stationary classes from the reduced conditions", "symbolic", _const(
-    lambda: sym.check_expression(
-        "reduced stationary points (S, r) and L",
-        sp.Tuple(*[v for v in stationary.classify_reduced()["minimum"].values()],
-                 stationary.classify_reduced()["dead"]["loss"]),
-        sp.Tuple(1, 1, (n - 1) / (2 * n), sp.Rational(1, 2))))))
+def _stationary_symbolic(dead_value: sp.Expr = sp.Rational(1, 2)) -> CheckResult:
+    cls = stationary.classify_reduced()
+    return sym.check_expression(
+        "reduced stationary points (S, r, L) and L on the S = 0 set",
+        sp.Tuple(*cls["minimum"].values(), cls["dead"]["loss"]),
+        sp.Tuple(1, 1, (n - 1) / (2 * n), dead_value))
+
+
+def _fixed_points_enumeration(max_fixed_support: int = 1) -> CheckResult:
+    """``sgd.fixed_points``: at minima with support s, enumerate every batch (n = 5) and
+    find whether all batch gradients vanish; claimed: iff s = 1 (for every b < n)."""
+    import itertools
+
+    rows = []
+    ok = True
+    n_ = 5
+    for b_ in range(1, n_):
+        for s_ in range(1, n_ + 1):
+            w = [sp.Integer(1) if i < s_ else sp.Integer(0) for i in range(n_)]
+            norm = sp.sqrt(sum(x**2 for x in w))
+            w = [x / norm for x in w]
+            all_zero = True
+            for batch in itertools.combinations(range(n_), b_):
+                sb = sum((w[i] ** 2 for i in batch), sp.Integer(0))
+                # batch gradient components from the derived coefficients at r = 1
+                comp = dynamics.batch_gradient_coefficients_at_min()
+                for j in range(n_):
+                    coef = comp["in_batch"] if j in batch else comp["out_of_batch"]
+                    if sp.simplify(w[j] * coef.subs(sp.Symbol("S_B", nonnegative=True), sb)):
+                        all_zero = False
+            expected = s_ <= max_fixed_support
+            ok &= all_zero == expected
+            rows.append({"b": b_, "s": s_, "every_batch_gradient_zero": all_zero})
+    return CheckResult(
+        "every batch gradient vanishes at an s-sparse minimum iff s = 1 (n = 5, all b < n)",
+        "exact-enumeration", "pass" if ok else "fail", "exact (enumeration of all batches)",
+        {"cases": rows, "claimed_max_fixed_support": max_fixed_support})
+
+
+_register(Check("stationary classes from the reduced conditions", "symbolic",
+                _const(_stationary_symbolic)))
+_register(Check("fixed points of every batch: support 1 only", "exact-enumeration",
+                _const(_fixed_points_enumeration)))
 _register(_both("stationary points over all activation patterns", "exact-enumeration",
                 lambda c: sym.check_stationary_exhaustive(c)))
 _register(Check("full-batch common factor makes ratios constant", "symbolic", _const(
@@ -297,6 +334,7 @@ def _derived_claims() -> tuple[Claim, ...]:
                                       "full batch is dense and aligned (simulation)"],
                  key=lambda rs: f"E cos^2 {float(_ev(rs, 1, 'mean_cos2')):.3f} vs 0.25"),
         _derived("sgd.fixed_points", ["batch gradient at a minimum is (S_B I - Q_B) w",
+                                      "fixed points of every batch: support 1 only",
                                       "b < n ends 1-sparse (random, b = 1, relu)"]),
         _derived("sgd.sparse_limit", ["loss gap at x_k is 0",
                                       "b < n ends 1-sparse (random, b = 1, relu)",
@@ -440,6 +478,14 @@ def mutants() -> tuple[Mutant, ...]:
                                                           predicted_gap="relu")),
         Mutant("kink.swapped_sides", "hessian.kink_convention", "curvatures swapped",
                _const(lambda: _kink_fd(expected=(sp.Integer(1), sp.Integer(0))))),
+        Mutant("stationary.dead_value_zero", "stationary.other", "L = 0 on the S = 0 set",
+               _const(lambda: _stationary_symbolic(sp.Integer(0)))),
+        Mutant("sgd.fixed_support_two", "sgd.fixed_points",
+               "claim 2-sparse minima are fixed by every batch",
+               _const(lambda: _fixed_points_enumeration(max_fixed_support=2))),
+        Mutant("sgd.winner_is_argmax", "sgd.orthogonal",
+               "predict |cos| = max_i |a_i(0)|/||w_0|| (winner = largest coordinate)",
+               partial(sim.check_sparse_limit, winner_is_argmax=True)),
         Mutant("dead.wrong_probability", "relu.dead_init", "P(dead) = 2^-(n-1)",
                partial(sim.check_dead_init, predicted=0.25)),
     ]

@@ -110,19 +110,22 @@ PAPER_FULL = SGDSetup(40, 20, 20, 0.2, "relu", "full", _paper_init(40, 20, 2308)
 @st.composite
 def _start(draw: st.DrawFn, d: int, n: int) -> tuple[float, ...]:
     """w_0 with 0.05 <= |a_i| <= 1, some a_k > 0 and ||w_0||^2 in [0.1, 1.5], built."""
-    mags = draw(st.lists(st.floats(0.05, 1.0), min_size=n, max_size=n))
+    # values on a grid of 1/1000 (no subnormal floats: tests run under errstate(all="raise"))
+    mags = [m / 1000 for m in draw(st.lists(st.integers(50, 1000), min_size=n, max_size=n))]
     signs = draw(st.lists(st.sampled_from((-1.0, 1.0)), min_size=n, max_size=n))
     k = draw(st.integers(0, n - 1))
     signs[k] = 1.0  # at least one initially positive coordinate, by construction
     a = np.array([m * s for m, s in zip(mags, signs, strict=True)])
-    perp = np.array(draw(st.lists(st.floats(-1.0, 1.0), min_size=d - n, max_size=d - n)))
-    norm2 = float(a @ a + perp @ perp)
-    target = draw(st.floats(0.1, 1.5))
+    perp = np.array(
+        [p / 1000 for p in draw(st.lists(st.integers(-1000, 1000), min_size=d - n,
+                                         max_size=d - n))]
+    )
+    target = draw(st.integers(100, 1500)) / 1000
     # Scale the orthogonal part first: it may take up to half of the target mass; then
     # rescale everything so that ||w||^2 = target while every |a_i| keeps its ratios.
     pn2 = float(perp @ perp)
     if pn2 > 0:
-        share = draw(st.floats(0.0, 0.5))
+        share = draw(st.integers(0, 500)) / 1000
         perp = perp * math.sqrt(share * float(a @ a) / pn2)
     norm2 = float(a @ a + perp @ perp)
     scale = math.sqrt(target / norm2)
@@ -139,12 +142,15 @@ def sgd_setups(
     schedules: tuple[str, ...] = SMALL_BATCH_SCHEDULES,
     activations: tuple[str, ...] = ACTIVATIONS,
     gamma_range: tuple[float, float] = (0.3, 0.45),
+    cyclic_coprime: bool = True,
 ) -> SGDSetup:
     """A valid configuration: n, then d >= n, then b, then gamma inside the bound.
 
     ``batch``: ``"any"`` (b in [1, n]), ``"small"`` (b in [1, n - 1], n >= 2) or ``"full"``
     (b = n, schedule ``full``).  With b = n the schedule is ``full``; with b < n it is drawn
-    from ``schedules``.  ``gamma_range`` must lie inside (0, 1/2).
+    from ``schedules``.  ``gamma_range`` must lie inside (0, 1/2).  With ``batch="small"``
+    and ``cyclic_coprime`` a cyclic schedule gets a b with gcd(b, n) = 1 (the hypothesis
+    of P3 for cyclic order; P7's test passes ``cyclic_coprime=False``).
     """
     lo_g, hi_g = gamma_range
     if not 0 < lo_g <= hi_g < 0.5:
@@ -153,14 +159,21 @@ def sgd_setups(
     d = n + draw(st.integers(0, max_extra_d))
     if batch == "full":
         b = n
+        schedule = "full"
     elif batch == "small":
-        b = draw(st.integers(1, n - 1))
+        schedule = draw(st.sampled_from(schedules))
+        if schedule == "cyclic" and cyclic_coprime:
+            # P3 holds for cyclic only when gcd(b, n) = 1 (SPEC cyclic.blocks): built, b = 1
+            # is always coprime
+            b = draw(st.sampled_from([k for k in range(1, n) if math.gcd(k, n) == 1]))
+        else:
+            b = draw(st.integers(1, n - 1))
     elif batch == "any":
         b = draw(st.integers(1, n))
+        schedule = "full" if b == n else draw(st.sampled_from(schedules))
     else:
         raise ValueError(f"{batch=} must be 'any', 'small' or 'full'")
-    schedule = "full" if b == n else draw(st.sampled_from(schedules))
-    gamma = draw(st.floats(lo_g, hi_g))
+    gamma = draw(st.integers(round(lo_g * 1000), round(hi_g * 1000))) / 1000
     if schedule == "replacement":
         gamma = gamma / b  # c copies of x_k give multiplier 1 - 4 c gamma
     activation = draw(st.sampled_from(activations))

@@ -206,7 +206,8 @@ def test_bench_json_small(capsys):
         == 0
     )
     out = json.loads(capsys.readouterr().out)
-    assert set(out["seed_steps_per_s"]) == {"reduced", "reduced_big_d", "full", "naive", "one_pass"}
+    base = {"reduced", "reduced_big_d", "full", "naive", "one_pass"}
+    assert set(out["seed_steps_per_s"]) - {"reduced_numba"} == base
     assert set(out["ratios"]) >= {
         "reduced_over_naive",
         "one_pass_over_reduced",

@@ -53,7 +53,8 @@ from theory.symbols import S_B, Conventions, P_plus, S, a_i, a_j, b, d, gamma, n
 SPARSE_STEPS = 12000
 GD_STEPS = 3000
 #: Simulation properties run a third of the profile's examples (fast 8, ci 13, thorough 133).
-SIM = settings(max_examples=max(5, settings.default.max_examples // 3))
+_PROFILE = settings.default
+SIM = settings(max_examples=max(5, (_PROFILE.max_examples if _PROFILE else 25) // 3))
 CONV = {"relu": Conventions("relu", 0), "linear": Conventions("linear")}
 
 
@@ -274,9 +275,13 @@ def check_cyclic(setup: SGDSetup, class_size: Callable[[int, int], int] | None =
 
 
 @SIM
-@given(sgd_setups(batch="small", schedules=("cyclic",)))
+@given(sgd_setups(batch="small", schedules=("cyclic",), cyclic_coprime=False))
 @example(SGDSetup(6, 6, 4, 0.4, "relu", "cyclic",
                   (0.3, 0.5, -0.2, 0.4, 0.6, -0.1), 0))
+# found by Hypothesis when the P3 strategy still allowed gcd(b, n) > 1 with cyclic order:
+# the limit is then 2-sparse (one gcd class), the P7 caveat
+@example(SGDSetup(4, 4, 2, 0.3, "linear", "cyclic", (0.15811388300841897,
+                                                      *[-0.15811388300841897] * 3), 0))
 def test_p7_cyclic_limit_on_one_gcd_class(setup: SGDSetup) -> None:
     check_cyclic(setup)
 
@@ -420,8 +425,9 @@ def check_walk(state: WalkState, probability: sp.Expr | None = None,
     a = np.array([float(x) for x in state.a])
     perp = math.sqrt(float(state.perp2))
     values = np.array(sorted(float(v) for v in law))
-    batch = np.array([[state.j] + [i for i in range(state.n) if i not in (state.j, state.k)]
-                      [: state.b - 1]]) if state.b < state.n else np.arange(state.n)[None, :]
+    others = [i for i in range(state.n) if i not in (state.j, state.k)]
+    batch = (np.array([[state.j, *others[: state.b - 1]]]) if state.b < state.n
+             else np.arange(state.n)[None, :])
     new, _ = reduced_step(a[None, :], np.array([perp]), batch, float(state.gamma), "relu")
     inc = math.log(new[0, state.j] / new[0, state.k]) - math.log(a[state.j] / a[state.k])
     assert float(np.min(np.abs(values - inc))) <= 1e-12, (inc, values)
@@ -455,7 +461,7 @@ def check_gradient_identity(state: MinimumState,
         c_x = cx.subs(sp.Heaviside(a_i, conv.relu_prime_at_zero), h).subs(sub)
         for m in range(d_):
             closed[m] += (c_w * sp.Rational(state.w[m]) + (c_x if m == i else 0)) / n_
-    assert [sp.nsimplify(x) for x in closed] == exact
+    assert closed == exact
     num = nh.gradient(state.floats(), n_, state.activation)
     assert np.max(np.abs(num - np.array([float(x) for x in exact]))) <= 1e-12
     with mpmath.workdps(hp.DPS):

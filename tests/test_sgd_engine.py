@@ -83,6 +83,7 @@ def test_optimised_reduced_step_equals_lambdified_step_map(schedule, activation)
         eng = sgd_mod._ReducedEngine(a, p, 0.9 / b, activation, sch, 1e6)
         eng.c = rng.uniform(0.2, 3.0, size=s)  # a non-trivial scale factor
         eng.A[:, :n] = a / eng.c[:, None]
+        eng.P = p / eng.c
         blk = sch.draw_block([np.random.default_rng(trial * 100 + i) for i in range(s)], 0)
         ref_a, ref_p = a, p
         for k in range(20):
@@ -364,3 +365,35 @@ def test_bad_input_raises_domain_error_naming_the_parameter(override, param):
     with pytest.raises(DomainError) as exc:
         simulate(**kw)
     assert exc.value.parameter == param
+
+
+def test_naive_benchmark_loop_is_real_sgd():
+    """The bench's naive loop (hand-written gradient) follows full_step on its batches."""
+    from numerics.bench import naive_loop
+
+    d, n, b, eta, steps = 12, 6, 2, 0.6, 40
+    rng = np.random.default_rng(0)
+    w = (rng.standard_normal(d) / np.sqrt(d))[None, :]
+    for _ in range(steps):
+        batch = rng.choice(n, b, replace=False)
+        w = full_step(w, batch[None, :], eta / b, "relu", n=n)
+    np.testing.assert_allclose(naive_loop(d, n, b, eta, steps, 1), w[:, :n], atol=1e-13)
+
+
+def test_reduced_engine_block_driver_equals_single_steps():
+    """run() over block segments (flat indices per block) == step() on each batch."""
+    n, b, s, steps = 9, 3, 7, 150
+    sch = Schedule("random", n, b)
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=(s, n)) * 0.3
+    p = rng.normal(size=s) * 0.3
+    one = sgd_mod._ReducedEngine(a, p, 0.9 / b, "relu", sch, 1e6)
+    two = sgd_mod._ReducedEngine(a, p, 0.9 / b, "relu", sch, 1e6)
+    k_len = one.load_block([np.random.default_rng(i) for i in range(s)], 0)
+    blk = sch.draw_block([np.random.default_rng(i) for i in range(s)], 0)
+    one.run(0, 40, 0)
+    one.run(40, steps, 0)
+    for k in range(steps):
+        two.step(blk[:, k], k)
+    assert k_len == sch.block_steps
+    np.testing.assert_array_equal(one.observe()[0], two.observe()[0])

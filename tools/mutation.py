@@ -1,0 +1,387 @@
+"""Mutation testing of theory/ and numerics/ against the fast test subset (issue 6).
+
+Usage::
+
+    python tools/mutation.py [--files theory/model.py ...] [--max-mutants N] [--seed S]
+                             [--timeout SEC] [--jobs J] [--json out.json] [--list]
+
+Each mutant is one AST-level change of one source file:
+
+``const``     a numeric constant c -> c + 1
+``swap-add``  ``+`` <-> ``-``
+``swap-mul``  ``*`` <-> ``/``
+``pow-mul``   ``**`` -> ``*``
+``cmp``       a comparison negated (< <-> >=, > <-> <=, == <-> !=)
+``drop``      ``x + y`` / ``x - y`` -> ``x`` (a term dropped)
+``neg``       unary minus removed
+
+Docstrings, ``__all__`` and lines marked ``# pragma: no mutate`` are never mutated.  The
+repository is **never touched**: theory/, numerics/, proofs_check/, tests/ and
+pyproject.toml are copied into a temporary directory per worker, the mutated file is
+written there (restored in ``try/finally``), and pytest runs there with ``cwd`` and
+``PYTHONPATH`` set to the copy, bytecode caching off (so a stale ``.pyc`` can never hide a
+mutant), ``-x`` and a per-mutant timeout.  Hypothesis runs the deterministic profile
+``mutation`` (10 examples, derandomised, no database), registered by a small plugin
+written into the copy.
+
+The tests run for a mutant are the fast subset: the property suite, the theory tests,
+the doctests of the mutated module and the tests of that module (see :data:`MODULE_TESTS`),
+all with ``-m "not slow"``.  Before any mutant, each needed subset runs once unmutated and
+must pass; otherwise its mutants are reported as ``baseline-failed``.
+
+Outcomes: ``killed`` (pytest failed), ``survived`` (pytest passed), ``timeout``,
+``invalid`` (the mutant does not compile).  The score is killed / (killed + survived +
+timeout), timeouts counting as killed in ``score_with_timeouts``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COPY_ITEMS = ("theory", "numerics", "proofs_check", "tests", "pyproject.toml")
+DEFAULT_GLOBS = ("theory/*.py", "numerics/*.py")
+BASE_TESTS = ("tests/test_properties.py", "tests/test_theory.py")
+MODULE_TESTS: dict[str, tuple[str, ...]] = {
+    "theory/lamperti.py": ("tests/test_lamperti.py",),
+    "theory/latex.py": ("tests/test_derive.py",),
+    "theory/catalogue.py": ("tests/test_derive.py",),
+    "theory/walk.py": ("tests/test_walk_numerics.py",),
+    "numerics/sgd.py": ("tests/test_sgd_engine.py",),
+    "numerics/schedules.py": ("tests/test_schedules.py", "tests/test_sgd_engine.py"),
+    "numerics/rng.py": ("tests/test_sgd_engine.py",),
+    "numerics/formulas.py": ("tests/test_sgd_engine.py",),
+    "numerics/metrics.py": ("tests/test_numerics_hessian.py", "tests/test_sgd_engine.py"),
+    "numerics/hessian.py": ("tests/test_numerics_hessian.py",),
+    "numerics/walk.py": ("tests/test_walk_numerics.py",),
+}
+PLUGIN = '''"""Hypothesis profile for mutation runs (written by tools/mutation.py)."""
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "mutation", max_examples=10, derandomize=True, database=None, deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+'''
+PLUGIN_NAME = "_aesgd_mutation_profile"
+
+_SWAP = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult}
+_CMP = {ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE, ast.LtE: ast.Gt,
+        ast.Eq: ast.NotEq, ast.NotEq: ast.Eq}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    file: str
+    index: int  # position among the mutable sites of the file (AST walk order)
+    kind: str
+    line: int
+    col: int
+    original: str
+    mutated: str
+
+    @property
+    def ident(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}:{self.kind}"
+
+
+@dataclass
+class Outcome:
+    mutant: Mutant
+    status: str
+    seconds: float
+    detail: str = ""
+
+
+# ------------------------------------------------------------------------ mutation sites
+def _excluded_nodes(tree: ast.Module) -> set[int]:
+    """ids of nodes never mutated: docstrings and the ``__all__`` assignment."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                out.update(id(x) for x in ast.walk(body[0]))
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+                out.update(id(x) for x in ast.walk(node))
+    return out
+
+
+def _site_kinds(node: ast.AST) -> list[str]:
+    """The mutation kinds that apply to one node."""
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return ["const"]
+    if isinstance(node, ast.BinOp):
+        kinds = []
+        if type(node.op) in (ast.Add, ast.Sub):
+            kinds += ["swap-add", "drop"]
+        elif type(node.op) in (ast.Mult, ast.Div):
+            kinds.append("swap-mul")
+        elif isinstance(node.op, ast.Pow):
+            kinds.append("pow-mul")
+        return kinds
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _CMP:
+        return ["cmp"]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return ["neg"]
+    return []
+
+
+def _apply(node: ast.AST, kind: str) -> ast.AST:
+    """The mutated replacement of ``node`` (a new node; ``node`` is not modified)."""
+    new = copy.deepcopy(node)
+    if kind == "const":
+        assert isinstance(new, ast.Constant) and isinstance(new.value, int | float)
+        new.value = new.value + 1
+        return new
+    if kind == "swap-add" or kind == "swap-mul":
+        assert isinstance(new, ast.BinOp)
+        new.op = _SWAP[type(new.op)]()
+        return new
+    if kind == "pow-mul":
+        assert isinstance(new, ast.BinOp)
+        new.op = ast.Mult()
+        return new
+    if kind == "drop":
+        assert isinstance(new, ast.BinOp)
+        return new.left
+    if kind == "cmp":
+        assert isinstance(new, ast.Compare)
+        new.ops = [_CMP[type(new.ops[0])]()]
+        return new
+    if kind == "neg":
+        assert isinstance(new, ast.UnaryOp)
+        return new.operand
+    raise ValueError(kind)
+
+
+def _sites(source: str) -> list[tuple[ast.AST, str]]:
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    skip = _excluded_nodes(tree)
+    out = []
+    for node in ast.walk(tree):
+        if id(node) in skip or not hasattr(node, "lineno"):
+            continue
+        if "pragma: no mutate" in lines[node.lineno - 1]:
+            continue
+        for kind in _site_kinds(node):
+            out.append((node, kind))
+    return out
+
+
+def enumerate_mutants(rel: str, source: str) -> list[Mutant]:
+    out = []
+    for idx, (node, kind) in enumerate(_sites(source)):
+        out.append(Mutant(rel, idx, kind, node.lineno, node.col_offset,  # type: ignore[attr-defined]
+                          ast.unparse(node), ast.unparse(_apply(node, kind))))
+    return out
+
+
+def mutate_source(source: str, mutant: Mutant) -> str:
+    """The whole file with one site replaced (re-generated by ``ast.unparse``)."""
+    node, kind = _sites(source)[mutant.index]
+    if kind != mutant.kind:
+        raise RuntimeError(f"site {mutant.ident} moved")
+    tree = _reparse_with_target(source, mutant, _apply(node, kind))
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+def _reparse_with_target(source: str, mutant: Mutant, replacement: ast.AST) -> ast.AST:
+    """A fresh tree in which the mutant's node is replaced (matched by walk position)."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    skip = _excluded_nodes(tree)
+    count = 0
+    parents: dict[int, tuple[ast.AST, str, int | None]] = {}
+    for parent in ast.walk(tree):
+        for field, value in ast.iter_fields(parent):
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, ast.AST):
+                        parents[id(item)] = (parent, field, i)
+            elif isinstance(value, ast.AST):
+                parents[id(value)] = (parent, field, None)
+    for node in ast.walk(tree):
+        if id(node) in skip or not hasattr(node, "lineno"):
+            continue
+        if "pragma: no mutate" in lines[node.lineno - 1]:
+            continue
+        for kind in _site_kinds(node):
+            if count == mutant.index:
+                if kind != mutant.kind:
+                    raise RuntimeError(f"site {mutant.ident} moved")
+                parent, field, pos = parents[id(node)]
+                if pos is None:
+                    setattr(parent, field, replacement)
+                else:
+                    getattr(parent, field)[pos] = replacement
+                return tree
+            count += 1
+    raise RuntimeError(f"site {mutant.ident} not found")
+
+
+# ---------------------------------------------------------------------------- running
+class Workspace:
+    """A private copy of the repository for one worker."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="aesgd-mut-"))
+        for item in COPY_ITEMS:
+            src = ROOT / item
+            if src.is_dir():
+                shutil.copytree(src, self.dir / item,
+                                ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
+            elif src.exists():
+                shutil.copy2(src, self.dir / item)
+        (self.dir / f"{PLUGIN_NAME}.py").write_text(PLUGIN)
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = str(self.dir)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["HYPOTHESIS_PROFILE"] = "mutation"
+        env.pop("CI", None)
+        return env
+
+    def pytest(self, tests: list[str], timeout: float) -> tuple[str, float, str]:
+        cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+               "-p", PLUGIN_NAME, "-m", "not slow", *tests]
+        t0 = time.monotonic()
+        try:
+            proc = subprocess.run(cmd, cwd=self.dir, env=self.env(), capture_output=True,
+                                  text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return "timeout", time.monotonic() - t0, ""
+        tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
+        # 0: all passed; 5: nothing collected (treated as survived: no test ran)
+        status = "survived" if proc.returncode in (0, 5) else "killed"
+        return status, time.monotonic() - t0, " | ".join(tail)
+
+    def run_mutant(self, mutant: Mutant, tests: list[str], timeout: float) -> Outcome:
+        path = self.dir / mutant.file
+        original = path.read_text()
+        try:
+            try:
+                new = mutate_source(original, mutant)
+                compile(new, str(path), "exec")
+            except (SyntaxError, ValueError, RuntimeError) as err:
+                return Outcome(mutant, "invalid", 0.0, str(err))
+            path.write_text(new)
+            status, secs, detail = self.pytest(tests, timeout)
+            return Outcome(mutant, status, secs, detail)
+        finally:
+            path.write_text(original)
+
+    def close(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def tests_for(rel: str) -> list[str]:
+    return [*BASE_TESTS, *MODULE_TESTS.get(rel, ()), rel]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--files", nargs="*", help="source files relative to the repo root")
+    ap.add_argument("--max-mutants", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=6, help="seed of the deterministic sample")
+    ap.add_argument("--timeout", type=float, default=240.0, help="seconds per mutant")
+    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--json", help="write every outcome to this file")
+    ap.add_argument("--list", action="store_true", help="list the sampled mutants and exit")
+    args = ap.parse_args(argv)
+
+    files = args.files or sorted(
+        str(p.relative_to(ROOT)) for g in DEFAULT_GLOBS for p in ROOT.glob(g)
+        if p.name != "__init__.py"
+    )
+    everything: list[Mutant] = []
+    for rel in files:
+        everything.extend(enumerate_mutants(rel, (ROOT / rel).read_text()))
+    rng = random.Random(args.seed)
+    sample = (everything if len(everything) <= args.max_mutants
+              else rng.sample(everything, args.max_mutants))
+    sample.sort(key=lambda m: (m.file, m.index))
+    print(f"{len(everything)} mutants in {len(files)} files; running {len(sample)}",
+          flush=True)
+    if args.list:
+        for m in sample:
+            print(f"{m.ident}: {m.original!r} -> {m.mutated!r}")
+        return 0
+
+    spaces = [Workspace() for _ in range(max(1, args.jobs))]
+    outcomes: list[Outcome] = []
+    try:
+        groups = sorted({tuple(tests_for(m.file)) for m in sample})
+        baseline: dict[tuple[str, ...], tuple[str, float]] = {}
+        for g in groups:
+            status, secs, detail = spaces[0].pytest(list(g), args.timeout)
+            baseline[g] = (status, secs)
+            print(f"baseline {' '.join(g)}: {'pass' if status == 'survived' else status} "
+                  f"({secs:.0f}s) {detail if status != 'survived' else ''}", flush=True)
+
+        def work(item: tuple[int, Mutant]) -> Outcome:
+            k, m = item
+            ws = spaces[k % len(spaces)]
+            g = tuple(tests_for(m.file))
+            if baseline[g][0] != "survived":
+                return Outcome(m, "baseline-failed", 0.0)
+            out = ws.run_mutant(m, list(g), args.timeout)
+            print(f"[{k + 1}/{len(sample)}] {out.status:8s} {out.seconds:5.1f}s {m.ident} "
+                  f"{m.original!r} -> {m.mutated!r}", flush=True)
+            return out
+
+        # one worker per workspace: items k, k + jobs, ... share a workspace
+        with ThreadPoolExecutor(max_workers=len(spaces)) as pool:
+            per_space = [[(k, m) for k, m in enumerate(sample) if k % len(spaces) == j]
+                         for j in range(len(spaces))]
+            results = pool.map(lambda items: [work(it) for it in items], per_space)
+            for chunk in results:
+                outcomes.extend(chunk)
+    finally:
+        for ws in spaces:
+            ws.close()
+
+    outcomes.sort(key=lambda o: (o.mutant.file, o.mutant.index))
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    killed, survived, tout = (counts.get(k, 0) for k in ("killed", "survived", "timeout"))
+    judged = killed + survived + tout
+    score = killed / judged if judged else float("nan")
+    score_t = (killed + tout) / judged if judged else float("nan")
+    print(f"\ncounts: {counts}")
+    print(f"score (killed / judged): {score:.3f}; counting timeouts as killed: {score_t:.3f}")
+    for o in outcomes:
+        if o.status == "survived":
+            m = o.mutant
+            print(f"SURVIVED {m.ident}: {m.original!r} -> {m.mutated!r}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "command": " ".join([Path(sys.argv[0]).name, *(argv or sys.argv[1:])]),
+            "total_mutants": len(everything), "sampled": len(sample), "seed": args.seed,
+            "counts": counts, "score": score, "score_with_timeouts": score_t,
+            "outcomes": [{**asdict(o.mutant), "status": o.status, "seconds": o.seconds,
+                          "detail": o.detail} for o in outcomes],
+        }, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
