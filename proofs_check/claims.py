@@ -22,7 +22,7 @@ from theory import dynamics, hessian, stationary
 from theory.catalogue import by_id
 from theory.gradients import per_sample_gradient_coefficients, sgd_step_map
 from theory.model import reduced_loss
-from theory.symbols import Conventions, S, a_i, d, m, n, r, s
+from theory.symbols import Conventions, S, d, m, n, r, s
 
 from .oracles import high_precision as hp
 from .oracles import interval as iv
@@ -82,7 +82,10 @@ _register(Check("minimum value by minimising the reduced form", "symbolic", _con
     lambda: sym.check_expression("min L", stationary.min_value()["value"], (n - 1) / (2 * n)))))
 _register(Check("minimum value: interval lower bound on boxes", "interval",
                 _const(lambda: iv.check_loss_lower_bound())))
-def _stationary_symbolic(dead_value: sp.Expr = sp.Rational(1, 2)) -> CheckResult:
+
+
+def _stationary_symbolic(dead_value: sp.Expr | None = None) -> CheckResult:
+    dead_value = sp.Rational(1, 2) if dead_value is None else dead_value
     cls = stationary.classify_reduced()
     return sym.check_expression(
         "reduced stationary points (S, r, L) and L on the S = 0 set",
@@ -494,5 +497,3 @@ def mutants() -> tuple[Mutant, ...]:
     out.extend(walk_claims.mutants())
     return tuple(out)
 
-
-_ = (a_i,)

@@ -6,7 +6,6 @@ Registered into :mod:`proofs_check.claims` by :func:`claims` and :func:`mutants`
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -464,5 +463,3 @@ def mutants() -> list[Mutant]:
                _k(lambda: _lamperti_symbolic(flip=True))),
     ]
 
-
-_ = math

@@ -523,3 +523,71 @@ def test_hessian_identity_exact_and_finite_differences(state: MinimumState) -> N
 def test_p3_larger_n_slow(setup: SGDSetup) -> None:
     """P3 at n <= 8 (slow: the same property on larger problems)."""
     check_sparse_limit(setup)
+
+
+# ------------------------------------------- metrics against their definitions (mutants)
+@given(st.lists(st.integers(-3, 3), min_size=1, max_size=6), st.sampled_from(("relu", "linear")))
+def test_metrics_match_their_definitions(ints: list[int], activation: str) -> None:
+    """``numerics.metrics`` on small integer states (zeros included: the relu kink and the
+    dead state), against the definitions written out here: winner (-1 when no positive
+    relu coordinate), active count under the default relu'(0) = 0, support, alignment
+    with a zero norm."""
+    a = np.array([ints], dtype=float)
+    mag = np.abs(a[0])
+    if activation == "relu":
+        want_winner = int(np.argmax(a[0])) if a[0].max() > 0 else -1
+        want_active = int(np.sum(a[0] > 0))
+    else:
+        want_winner = int(np.argmax(mag)) if mag.max() > 0 else -1
+        want_active = a.shape[1]
+    assert int(metrics.winner(a, activation)[0]) == want_winner
+    assert int(metrics.active_count(a, activation)[0]) == want_active
+    assert int(metrics.support(a, 0.5)[0]) == int(np.sum(mag > 0.5 * mag.max()))
+    # one state as a 1-D array (shape (n,)): the reductions are over the last axis
+    assert int(metrics.winner(a[0], activation)) == want_winner
+    assert int(metrics.support(a[0], 0.5)) == int(np.sum(mag > 0.5 * mag.max()))
+    assert int(metrics.active_count(a[0], activation)) == want_active
+    assert float(metrics.alignment(np.array([0.0]), np.array([0.0]), np.array([1.0]))[0]) == 0.0
+
+
+def test_hutchinson_interval_rejects_a_wrong_trace_on_a_diagonal_hessian() -> None:
+    """At x_1 (relu) the Hessian is diagonal: z^T H z = tr H for every probe, the standard
+    error is 0 and only the finite-difference tolerance (1e-6) separates right from wrong."""
+    w = nh.embed(np.array([1.0, 0.0, 0.0]), 0.0, 5)
+    est = nh.hutchinson_trace(w, 3, probes=8, rng=np.random.default_rng(0))
+    exact = float(hessian.trace_at_min().subs({d: 5, n: 3, s: 1}))
+    assert est.contains(exact)
+    assert not est.contains(exact + 1e-5)
+
+
+def _floyd_reference(u: list[float], n_: int) -> list[int]:
+    """Floyd's algorithm in plain Python (the definition in ``numerics.schedules``)."""
+    b_ = len(u)
+    chosen: list[int] = []
+    for k in range(b_):
+        j = n_ - b_ + k
+        t = min(math.floor(u[k] * (j + 1)), j)
+        chosen.append(j if t in chosen else t)
+    return chosen
+
+
+@pytest.mark.parametrize("branch", ["pairwise", "table"])
+@given(data=st.data())
+def test_floyd_decode_matches_the_definition_on_both_branches(
+    branch: str, data: st.DataObject
+) -> None:
+    """Both code paths of ``floyd_decode`` (pairwise for b <= 24, table for b > 24) give
+    the subset of the plain definition, for u on the 2^-53 grid."""
+    from numerics.schedules import floyd_decode
+
+    if branch == "pairwise":
+        n_ = data.draw(st.integers(1, 30), label="n")
+        b_ = data.draw(st.integers(1, min(n_, 24)), label="b")
+    else:
+        n_ = data.draw(st.integers(25, 40), label="n")
+        b_ = data.draw(st.integers(25, n_), label="b")
+    grid = data.draw(st.lists(st.integers(0, 2**53 - 1), min_size=b_, max_size=b_), label="u")
+    u = [g / 2**53 for g in grid]
+    got = floyd_decode(np.array([u]), n_)[0].tolist()
+    assert got == _floyd_reference(u, n_)
+    assert len(set(got)) == b_ and all(0 <= x < n_ for x in got)

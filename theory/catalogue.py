@@ -25,21 +25,10 @@ from . import dynamics, gradients, hessian, model, stationary
 from .errors import DomainError
 from .symbols import (
     ACTIVATIONS,
-    S_B,
     SYMBOL_MEANINGS,
     Conventions,
-    P_plus,
     S,
-    a_i,
-    a_j,
-    a_k,
-    b,
-    d,
-    eta,
-    gamma,
-    n,
     r,
-    s,
 )
 
 __all__ = ["PROVENANCES", "Formula", "by_id", "catalogue"]
@@ -415,6 +404,3 @@ def by_id(formula_id: str, activation: str = "relu", relu_prime_at_zero: int = 0
             return entry
     raise DomainError("id", formula_id, "a catalogue id (see `aesgd derive --format json`)")
 
-
-# symbols referenced for the meanings table of the JSON export
-_ = (S_B, P_plus, a_i, a_j, a_k, b, d, eta, gamma, n, r, s)

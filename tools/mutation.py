@@ -330,11 +330,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         groups = sorted({tuple(tests_for(m.file)) for m in sample})
         baseline: dict[tuple[str, ...], tuple[str, float]] = {}
-        for g in groups:
-            status, secs, detail = spaces[0].pytest(list(g), args.timeout)
+        def base(item: tuple[int, tuple[str, ...]]) -> None:
+            k, g = item
+            status, secs, detail = spaces[k % len(spaces)].pytest(list(g), args.timeout)
             baseline[g] = (status, secs)
             print(f"baseline {' '.join(g)}: {'pass' if status == 'survived' else status} "
                   f"({secs:.0f}s) {detail if status != 'survived' else ''}", flush=True)
+
+        with ThreadPoolExecutor(max_workers=len(spaces)) as pool:
+            list(pool.map(base, enumerate(groups)))
 
         def work(item: tuple[int, Mutant]) -> Outcome:
             k, m = item

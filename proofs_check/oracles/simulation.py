@@ -147,8 +147,8 @@ def check_gd_alignment(budget: Budget, predicted_ratio: float | None = None) -> 
 def sparse_run(budget: Budget, schedule: str, batch_size: int = 1, step_size: float = 0.4,
                activation: str = "relu", seeds: int | None = None) -> SimulationResult:
     """The b < n runs shared by the sparsity, orthogonality and trace checks."""
-    n_seeds = seeds if seeds is not None else budget.pick(48, 200)
-    steps = budget.pick(30000, 60000)
+    n_seeds = seeds if seeds is not None else budget.pick(48, 500)
+    steps = budget.pick(30000, 100000)
     return simulate(40, 20, batch_size, step_size, steps, n_seeds, schedule=schedule,
                     activation=activation, root_seed=ROOT, checkpoints=0)
 

@@ -12,10 +12,9 @@ from collections.abc import Callable, Sequence
 
 import sympy as sp
 
-from theory import dynamics, hessian, stationary
+from theory import hessian, stationary
 from theory.gradients import (
     explicit_gradient_matches,
-    sgd_step_map,
     sgd_step_matches_explicit,
 )
 from theory.model import activation_patterns, explicit_matches_reduced
@@ -121,10 +120,8 @@ def check_stationary_exhaustive(
     )
 
 
-# re-exported for the registry
 ROUTES: dict[str, Callable[..., bool]] = {
     "loss": explicit_matches_reduced,
     "gradient": explicit_gradient_matches,
     "hessian": hessian.explicit_hessian_matches,
 }
-_ = (dynamics, sgd_step_map)
