@@ -198,6 +198,13 @@ _register(Check("kink: one-sided curvatures 0 and 1/n; relu'(0)=1 kills the gap"
                 _const(lambda: _kink_symbolic())))
 _register(Check("kink: one-sided finite differences at x_1 along e_2", "high-precision",
                 _const(lambda: _kink_fd())))
+_register(Check("large init: batch coordinates shrink relative to w_perp iff r > 2",
+                "symbolic", _const(lambda: sym.check_expression(
+                    "(a_j'/a_j)/(w_perp'/w_perp) - 1", dynamics.active_vs_perp_growth(),
+                    -sp.Symbol("gamma", positive=True) * (r - 2)
+                    / (1 - sp.Symbol("gamma", positive=True) * sp.Symbol("S_B", nonnegative=True))))))
+_register(Check("large init: a start with r(0) > 2 ends on the dead set", "simulation",
+                sim.check_large_init_dead_end))
 _register(Check("dead start: P(all a_i <= 0) = 2^-n", "symbolic", _const(
     lambda: sym.check_expression("P(dead)", dynamics.dead_init_probability(), 2**-n))))
 _register(Check("dead relu start never moves; P(dead) in a Wilson interval", "simulation",
@@ -273,7 +280,8 @@ PAPER_CLAIMS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "P1": ("Convergence for every batch size",
            "Randomly initialised SGD with a constant step size finds a global minimum for "
            "every batch size b, linear or ReLU, orthogonal data.",
-           ("minima.value", "minima.set", "stationary.other", "gd.limit", "sgd.sparse_limit")),
+           ("minima.value", "minima.set", "stationary.other", "gd.limit", "sgd.sparse_limit",
+            "relu.dead_init", "relu.large_init")),
     "P2": ("Full batch is dense and aligned",
            "With b = n the solution is dense and aligned with the initial direction: the "
            "initially positive coordinates are only rescaled uniformly.",
@@ -298,6 +306,10 @@ PAPER_CLAIMS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 PAPER_CAVEATS = {
+    "P1": "For relu the start must not be dead (all a_i(0) <= 0, probability 2^-n: SGD never "
+          "moves) and, as found by simulation, not too large: from r(0) = ||w_0||^2 > 2 with a "
+          "small positive part SGD can converge to the dead set, L = 1/2 (relu.large_init). "
+          "With w_0 ~ N(0, I/d) and d = 40, r(0) > 2 is rare.",
     "P3": "Sparsification slows sharply as b -> n (walk.variance_scale): per-step variance "
           "of the log-ratio is about 2 eta^2 (n - b)/(b n (n - 1)).",
     "P4": "Holds for relu under relu'(0) = 0 only: for linear activation every minimum has "
@@ -373,6 +385,10 @@ def _derived_claims() -> tuple[Claim, ...]:
                  ["kink: one-sided curvatures 0 and 1/n; relu'(0)=1 kills the gap",
                   "kink: one-sided finite differences at x_1 along e_2"],
                  caveat=PAPER_CAVEATS["P4"]),
+        _derived("relu.large_init",
+                 ["large init: batch coordinates shrink relative to w_perp iff r > 2",
+                  "large init: a start with r(0) > 2 ends on the dead set"],
+                 caveat=PAPER_CAVEATS["P1"]),
         _derived("relu.dead_init", ["dead start: P(all a_i <= 0) = 2^-n",
                                     "dead relu start never moves; P(dead) in a Wilson interval"]),
     ]
@@ -489,6 +505,9 @@ def mutants() -> tuple[Mutant, ...]:
         Mutant("sgd.winner_is_argmax", "sgd.orthogonal",
                "predict |cos| = max_i |a_i(0)|/||w_0|| (winner = largest coordinate)",
                partial(sim.check_sparse_limit, winner_is_argmax=True)),
+        Mutant("large_init.reaches_minimum", "relu.large_init",
+               "expect a global minimum from the r(0) > 2 start (P1 without its caveat)",
+               partial(sim.check_large_init_dead_end, expect_global_minimum=True)),
         Mutant("dead.wrong_probability", "relu.dead_init", "P(dead) = 2^-(n-1)",
                partial(sim.check_dead_init, predicted=0.25)),
     ]

@@ -224,6 +224,16 @@ def _model_entries(conv: Conventions) -> list[Formula]:
             ("P7",),
         ),
         Formula(
+            "relu.large_init", "Growth of a batch coordinate relative to w_perp, minus 1",
+            r"\frac{a_j'/a_j}{w_\perp'/w_\perp} - 1", dynamics.active_vs_perp_growth(), "derived",
+            _conv_tags(conv),
+            "Negative iff r = ||w||^2 > 2: while the norm is large the active coordinates shrink "
+            "faster than everything else; for relu a start with r(0) > 2 and a small positive "
+            "part can converge to the dead set (L = 1/2) instead of a global minimum. P1 "
+            "needs a start that is neither dead nor too large (found by simulation).",
+            ("P1",),
+        ),
+        Formula(
             "relu.dead_init", "Probability of a dead initialisation",
             r"\Pr[\forall i: a_i(0) \le 0]",
             dynamics.dead_init_probability(), "derived", ("activation=relu", "init=gaussian"),

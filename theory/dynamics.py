@@ -21,6 +21,7 @@ from .gradients import per_sample_gradient_coefficients, sgd_step_map
 from .symbols import S_B, Conventions, S, a_i, a_j, a_k, b, d, gamma, n, r
 
 __all__ = [
+    "active_vs_perp_growth",
     "alignment_ratio_of_expectations",
     "batch_gradient_coefficients_at_min",
     "cyclic_class_size",
@@ -150,6 +151,19 @@ def dead_init_probability() -> sp.Expr:
     # each a_i(0) is a centred Gaussian, independent across i (orthonormal data)
     per_coordinate = sp.Rational(1, 2)
     return sp.powsimp(sp.Product(per_coordinate, (k, 1, n)).doit().rewrite(sp.Pow))
+
+
+@cache
+def active_vs_perp_growth() -> sp.Expr:
+    """``relu.large_init``: a_j'/a_j divided by w_perp'/w_perp, minus 1, for j in the batch.
+
+    Equals gamma (2 - r)/(1 - gamma S_B): negative iff r > 2, so while ||w||^2 > 2 every
+    active coordinate in the batch shrinks faster than the orthogonal part and the
+    inactive coordinates.  From a start with large r and small S the positive part can
+    decay to 0 before r falls below 2, and SGD converges to the dead set (L = 1/2).
+    """
+    step = sgd_step_map(Conventions("linear"))
+    return sp.simplify(step["in_batch"] / (a_j * step["perp_multiplier"]) - 1)
 
 
 @cache

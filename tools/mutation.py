@@ -60,7 +60,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "theory/latex.py": ("tests/test_derive.py",),
     "theory/catalogue.py": ("tests/test_derive.py",),
     "theory/walk.py": ("tests/test_walk_numerics.py",),
-    "numerics/sgd.py": ("tests/test_sgd_engine.py",),
+    "numerics/sgd.py": ("tests/test_sgd_engine.py", "tests/test_mutation_killers.py"),
     "numerics/schedules.py": ("tests/test_schedules.py", "tests/test_sgd_engine.py"),
     "numerics/rng.py": ("tests/test_sgd_engine.py",),
     "numerics/formulas.py": ("tests/test_sgd_engine.py",),

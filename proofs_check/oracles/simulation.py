@@ -32,6 +32,7 @@ __all__ = [
     "check_gd_limit",
     "check_gd_ratio_invariance",
     "check_lambda_max",
+    "check_large_init_dead_end",
     "check_sparse_limit",
     "check_trace_gap",
     "check_trace_numeric",
@@ -245,6 +246,39 @@ def check_dead_init(budget: Budget, predicted: float | None = None) -> CheckResu
         f"bit-exact for the dead run; Wilson interval at level {budget.alpha:.2g}",
         {"draws": draws, "dead": dead, "interval": [lo, hi], "predicted": p,
          "dead_run_unmoved": unmoved},
+    )
+
+
+LARGE_INIT = (0.18, -0.97, -0.41, -0.26)  # data coordinates of a start with r(0) = 3.74
+LARGE_INIT_PERP = 1.59
+
+
+def check_large_init_dead_end(budget: Budget, expect_global_minimum: bool = False
+                              ) -> CheckResult:
+    """``relu.large_init``: from a0 = (0.18, -0.97, -0.41, -0.26), ||w_perp|| = 1.59
+    (r(0) = 3.74 > 2, one positive coordinate), d = 6, n = 4, b = 1, eta = 0.45, every batch
+    seed ends on the dead set: S -> 0 and loss gap 1/2 - 3/8 = 1/8, not a global minimum.
+
+    The start was found by the Hypothesis property suite (seed 7 of a d = 6 run).
+    ``expect_global_minimum`` is the negative control (P1 read without the caveat).
+    """
+    init = np.zeros(6)
+    init[:4] = LARGE_INIT
+    init[4] = LARGE_INIT_PERP
+    res = simulate(6, 4, 1, 0.45, budget.pick(8000, 20000), 8, init=init, root_seed=ROOT,
+                   checkpoints=0)
+    s_final = np.sum(np.maximum(res.a, 0.0) ** 2, axis=1)
+    gap = res.loss_gap
+    if expect_global_minimum:
+        ok = bool(np.all(np.abs(gap) <= 1e-9))
+    else:
+        ok = bool(np.all(s_final <= 1e-12) and np.all(np.abs(gap - 0.125) <= 1e-9))
+    return CheckResult(
+        "a relu start with r(0) > 2 can end on the dead set", "simulation", _status(ok),
+        "1e-9 on the loss gap (float64); S <= 1e-12",
+        {"r0": float(np.sum(np.square(LARGE_INIT)) + LARGE_INIT_PERP**2),
+         "final_S": s_final.tolist(), "final_loss_gap": gap.tolist(),
+         "predicted_gap": "1/8 (dead set)" if not expect_global_minimum else "0"},
     )
 
 
