@@ -198,11 +198,11 @@ _register(Check("kink: one-sided curvatures 0 and 1/n; relu'(0)=1 kills the gap"
                 _const(lambda: _kink_symbolic())))
 _register(Check("kink: one-sided finite differences at x_1 along e_2", "high-precision",
                 _const(lambda: _kink_fd())))
+_GAMMA, _S_B = sp.Symbol("gamma", positive=True), sp.Symbol("S_B", nonnegative=True)
 _register(Check("large init: batch coordinates shrink relative to w_perp iff r > 2",
                 "symbolic", _const(lambda: sym.check_expression(
                     "(a_j'/a_j)/(w_perp'/w_perp) - 1", dynamics.active_vs_perp_growth(),
-                    -sp.Symbol("gamma", positive=True) * (r - 2)
-                    / (1 - sp.Symbol("gamma", positive=True) * sp.Symbol("S_B", nonnegative=True))))))
+                    -_GAMMA * (r - 2) / (1 - _GAMMA * _S_B)))))
 _register(Check("large init: a start with r(0) > 2 ends on the dead set", "simulation",
                 sim.check_large_init_dead_end))
 _register(Check("dead start: P(all a_i <= 0) = 2^-n", "symbolic", _const(
