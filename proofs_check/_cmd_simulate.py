@@ -15,6 +15,7 @@ import argparse
 import json
 import math
 import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -114,10 +115,14 @@ def register(subparsers: Any) -> None:
 def _load_init(path: str) -> np.ndarray:
     try:
         arr = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise DomainError("init", path, f"a readable .npy file of floats ({exc})") from None
+    except OSError as exc:
+        raise DomainError("--init", path, f"a readable .npy file ({exc.strerror or exc})"
+                          ) from None
+    except ValueError:
+        raise DomainError("--init", path, "a valid .npy file holding one float array "
+                          "(pickled objects are never loaded)") from None
     if not isinstance(arr, np.ndarray) or not np.issubdtype(arr.dtype, np.number):
-        raise DomainError("init", path, "a .npy file holding one numeric array")
+        raise DomainError("--init", path, "a .npy file holding one numeric array")
     return np.asarray(arr, dtype=float)
 
 
@@ -131,6 +136,12 @@ def _fmt(v: Any) -> str:
 
 def run(args: argparse.Namespace) -> int:
     init = _load_init(args.init) if args.init is not None else None
+    gamma = args.step_size / args.batch_size
+    bound = 0.5 / args.batch_size if args.schedule == "replacement" else 0.5
+    if gamma >= bound:
+        print(f"aesgd simulate: warning: per-sample rate gamma = eta/b = {gamma:.4g} is not "
+              f"below the stability bound {bound:.4g} at a minimum (radial multiplier "
+              "1 - 4 gamma); runs may diverge or oscillate", file=sys.stderr)
     res = simulate(
         args.d,
         args.n,
@@ -150,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
         progress=args.progress,
     )
     if args.save is not None:
+        Path(args.save).parent.mkdir(parents=True, exist_ok=True)
         res.save_npz(args.save)
     if args.json:
         json.dump(res.to_json(), sys.stdout, indent=1, sort_keys=False)

@@ -263,8 +263,15 @@ def run_lamperti(args: argparse.Namespace) -> int:
     return 0
 
 
+BIRTH_DEATH_MAX_C = 1000.0
+"""|c| bound for ``walk birth-death``: p_x leaves (0, 1) below x = |c|, and the exact series
+starts there, so the symbolic work grows with |c|."""
+
+
 def run_birth_death(args: argparse.Namespace) -> int:
     c = _finite("c", args.c)
+    if abs(c) > BIRTH_DEATH_MAX_C:
+        raise DomainError("--c", c, f"a finite number with |c| <= {BIRTH_DEATH_MAX_C:g}")
     x = sp.Symbol("x", positive=True)
     p_x = sp.Rational(1, 2) + sp.nsimplify(c, rational=True) / (2 * x)
     verdict = classify_birth_death(p_x, x, evaluate=args.evaluate)

@@ -85,12 +85,83 @@ _register(Check("minimum value: interval lower bound on boxes", "interval",
 
 
 def _stationary_symbolic(dead_value: sp.Expr | None = None) -> CheckResult:
+    """``stationary.other``: the S = 0 family from the reduced conditions, L = 1/2 there."""
     dead_value = sp.Rational(1, 2) if dead_value is None else dead_value
     cls = stationary.classify_reduced()
-    return sym.check_expression(
-        "reduced stationary points (S, r, L) and L on the S = 0 set",
-        sp.Tuple(*cls["minimum"].values(), cls["dead"]["loss"]),
-        sp.Tuple(1, 1, (n - 1) / (2 * n), dead_value))
+    return sym.check_expression("S and L on the non-minimal stationary set",
+                                sp.Tuple(cls["dead"]["S"], cls["dead"]["loss"]),
+                                sp.Tuple(0, dead_value))
+
+
+def _minima_symbolic(expected_r: int = 1) -> CheckResult:
+    """``minima.set``: the S > 0 stationary family has S = r = 1 (unit vectors in the span
+    with no orthogonal part) and value (n - 1)/(2n)."""
+    cls = stationary.classify_reduced()["minimum"]
+    return sym.check_expression("(S, r, L) on the S > 0 stationary family",
+                                sp.Tuple(cls["S"], cls["r"], cls["loss"]),
+                                sp.Tuple(1, expected_r, (n - 1) / (2 * n)))
+
+
+def _dead_set_fd(conv: Conventions, expected_loss: str = "1/2") -> CheckResult:
+    """``stationary.other`` at 50 digits: at random points of the S = 0 set (relu: every
+    a_i < 0; linear: a = 0, w_perp random) central differences of the loss definition
+    vanish and L = 1/2."""
+    import random
+
+    import mpmath
+
+    rng = random.Random(5)
+    worst_grad = mpmath.mpf(0)
+    worst_loss = mpmath.mpf(0)
+    with mpmath.workdps(hp.DPS):
+        target = mpmath.mpf(sp.Rational(expected_loss).p) / sp.Rational(expected_loss).q
+        for _ in range(6):
+            n_ = rng.randint(1, 4)
+            d_ = n_ + rng.randint(1, 3)
+            w = [mpmath.mpf(rng.randint(-2000, -50)) / 1000 if (i < n_ and conv.is_relu)
+                 else (mpmath.mpf(0) if i < n_ else mpmath.mpf(rng.randint(-2000, 2000)) / 1000)
+                 for i in range(d_)]
+            worst_loss = max(worst_loss, abs(hp.loss_by_definition(w, n_, conv) - target))
+            for m_ in range(d_):
+                wp, wn = list(w), list(w)
+                wp[m_] += hp.GRAD_STEP
+                wn[m_] -= hp.GRAD_STEP
+                fd = (hp.loss_by_definition(wp, n_, conv) - hp.loss_by_definition(wn, n_, conv)
+                      ) / (2 * hp.GRAD_STEP)
+                worst_grad = max(worst_grad, abs(fd))
+    ok = worst_grad <= hp.GRAD_TOL and worst_loss <= mpmath.mpf("1e-45")
+    return CheckResult(
+        "gradient 0 and L = 1/2 at random points of the S = 0 set", "high-precision",
+        "pass" if ok else "fail",
+        "gradient 1e-24 (h = 1e-15 at 50 digits, as for grad.per_sample); loss 1e-45",
+        {"max_abs_gradient": mpmath.nstr(worst_grad, 5),
+         "max_loss_error": mpmath.nstr(worst_loss, 5), "conventions": list(conv.tags())})
+
+
+def _orthogonal_symbolic(expected: Callable[[sp.Symbol, sp.Expr], sp.Expr] | None = None
+                         ) -> CheckResult:
+    """``sgd.orthogonal``: cos(x_k, w_0) = a_k(0)/||w_0|| for explicit w_0 in R^5 (exact),
+    so |cos(w_inf, w_0)| <= max_i |a_i(0)|/||w_0|| at any 1-sparse limit."""
+    w0 = sp.Matrix(sp.symbols("w_1:6", real=True))
+    norm = sp.sqrt((w0.T * w0)[0, 0])
+    rows = []
+    ok = True
+    for k in range(3):
+        xk = sp.Matrix([1 if i == k else 0 for i in range(5)])
+        cos = (xk.T * w0)[0, 0] / (sp.sqrt((xk.T * xk)[0, 0]) * norm)
+        want = w0[k] / norm if expected is None else expected(w0[k], norm)
+        diff = sp.simplify(cos - want)
+        ok &= diff == 0
+        rows.append({"k": k, "cos": str(cos), "difference": str(diff)})
+    return CheckResult("cos(x_k, w_0) = a_k(0)/||w_0|| (explicit, d = 5)", "symbolic",
+                       "pass" if ok else "fail", "exact", {"cases": rows})
+
+
+_register(Check("minima: S > 0 stationary family is S = r = 1", "symbolic",
+                _const(_minima_symbolic)))
+_register(Check("gradient 0 and L = 1/2 on the S = 0 set (50 digits)", "high-precision",
+                _const(lambda: _dead_set_fd(RELU))))
+_register(Check("cos(x_k, w_0) = a_k(0)/||w_0||", "symbolic", _const(_orthogonal_symbolic)))
 
 
 def _fixed_points_enumeration(max_fixed_support: int = 1) -> CheckResult:
@@ -335,9 +406,10 @@ def _derived_claims() -> tuple[Claim, ...]:
         _derived("minima.value", ["minimum value by minimising the reduced form",
                                   "minimum value: interval lower bound on boxes"],
                  key=lambda rs: "(n-1)/(2n)"),
-        _derived("minima.set", ["stationary classes from the reduced conditions",
+        _derived("minima.set", ["minima: S > 0 stationary family is S = r = 1",
                                 "stationary points over all activation patterns"]),
         _derived("stationary.other", ["stationary classes from the reduced conditions",
+                                      "gradient 0 and L = 1/2 on the S = 0 set (50 digits)",
                                       "stationary points over all activation patterns"]),
         _derived("gd.ratio_invariance", ["full-batch common factor makes ratios constant",
                                          "full batch keeps coordinate ratios (simulation)"],
@@ -358,7 +430,7 @@ def _derived_claims() -> tuple[Claim, ...]:
                                       "b < n ends 1-sparse (random, b = 5, relu)",
                                       "b < n ends 1-sparse (random, b = 1, linear)"],
                  key=lambda rs: f"1-sparse {float(_ev(rs, 1, 'fraction_one_sparse')):.0%}"),
-        _derived("sgd.orthogonal", ["loss gap at x_k is 0",
+        _derived("sgd.orthogonal", ["cos(x_k, w_0) = a_k(0)/||w_0||",
                                     "b < n ends 1-sparse (random, b = 1, relu)"],
                  key=lambda rs: f"mean |cos| {float(_ev(rs, 1, 'mean_abs_cos')):.3f}"),
         _derived("cyclic.blocks", ["cyclic classes have gcd(b, n) members (enumeration)",
@@ -502,6 +574,12 @@ def mutants() -> tuple[Mutant, ...]:
         Mutant("sgd.fixed_support_two", "sgd.fixed_points",
                "claim 2-sparse minima are fixed by every batch",
                _const(lambda: _fixed_points_enumeration(max_fixed_support=2))),
+        Mutant("minima.set_r_two", "minima.set", "minimisers with r = 2",
+               _const(lambda: _minima_symbolic(2))),
+        Mutant("stationary.dead_fd_value", "stationary.other", "L = 1/4 on the dead set (FD)",
+               _const(lambda: _dead_set_fd(RELU, expected_loss="1/4"))),
+        Mutant("sgd.orthogonal_symbolic", "sgd.orthogonal", "cos = a_k(0)/||w_0||^2",
+               _const(lambda: _orthogonal_symbolic(lambda ak, nrm: ak / nrm**2))),
         Mutant("sgd.winner_is_argmax", "sgd.orthogonal",
                "predict |cos| = max_i |a_i(0)|/||w_0|| (winner = largest coordinate)",
                partial(sim.check_sparse_limit, winner_is_argmax=True)),

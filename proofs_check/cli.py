@@ -63,6 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DomainError as exc:
         print(f"aesgd {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # unwritable output path, full disk, ...
+        where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
+        print(f"aesgd {args.command}: error: cannot write or read{where}: "
+              f"{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"aesgd {args.command}: interrupted", file=sys.stderr)
         return 130
