@@ -5,7 +5,7 @@
 
 Prints the rates of the reduced engine, the full engine, a naive per-seed loop and a
 one-pass lower bound (and the optional numba kernel of the reduced engine when numba is
-installed), and the ratios against the targets.  See docs/simulate.md.
+installed), and the ratios against the targets.  See README.md ("aesgd bench").
 """
 
 from __future__ import annotations

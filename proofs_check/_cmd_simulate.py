@@ -6,7 +6,7 @@
         [--json] [--save FILE.npz] [--progress | --no-progress]
 
 Exit codes: 0 ok, 2 bad input (one line on stderr naming the parameter).  See
-docs/simulate.md.
+README.md ("aesgd simulate").
 """
 
 from __future__ import annotations
