@@ -490,8 +490,14 @@ def claims() -> tuple[Claim, ...]:
                     checks.append(ch)
         paper.append(Claim(pid, title, statement, r"\text{" + statement + "}", "paper",
                            ("see supporting claims",), tuple(checks),
-                           tuple(c.id for c in present), PAPER_CAVEATS.get(pid, "")))
+                           tuple(c.id for c in present), PAPER_CAVEATS.get(pid, ""),
+                           _checks_passed_key))
     return derived + tuple(paper)
+
+
+def _checks_passed_key(results: list[CheckResult]) -> str:
+    passed = sum(r.passed for r in results)
+    return f"{passed}/{len(results)} checks pass"
 
 
 def statistical_check_count() -> int:
