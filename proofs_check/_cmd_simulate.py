@@ -136,9 +136,11 @@ def _fmt(v: Any) -> str:
 
 def run(args: argparse.Namespace) -> int:
     init = _load_init(args.init) if args.init is not None else None
-    gamma = args.step_size / args.batch_size
-    bound = 0.5 / args.batch_size if args.schedule == "replacement" else 0.5
-    if gamma >= bound:
+    # warn only for inputs simulate() accepts (it validates and names bad ones itself)
+    b_ok = args.batch_size >= 1 and math.isfinite(args.step_size) and args.step_size > 0
+    gamma = args.step_size / args.batch_size if b_ok else 0.0
+    bound = 0.5 / args.batch_size if (b_ok and args.schedule == "replacement") else 0.5
+    if b_ok and gamma >= bound:
         print(f"aesgd simulate: warning: per-sample rate gamma = eta/b = {gamma:.4g} is not "
               f"below the stability bound {bound:.4g} at a minimum (radial multiplier "
               "1 - 4 gamma); runs may diverge or oscillate", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Tests added for surviving mutants of tools/mutation.py (issue 6; see README.md, "Mutation testing").
+"""Tests added for surviving mutants of tools/mutation.py (issue 6; README "Mutation testing").
 
 Each test pins documented behaviour that no other fast test exercised.
 """

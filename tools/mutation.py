@@ -4,6 +4,8 @@ Usage::
 
     python tools/mutation.py [--files theory/model.py ...] [--max-mutants N] [--seed S]
                              [--timeout SEC] [--jobs J] [--json out.json] [--list]
+    python tools/mutation.py --only numerics/walk.py:361:26:const ...   # exactly these
+    python tools/mutation.py --from-json out.json --survivors           # re-run survivors
 
 Each mutant is one AST-level change of one source file:
 
@@ -55,19 +57,35 @@ ROOT = Path(__file__).resolve().parents[1]
 COPY_ITEMS = ("theory", "numerics", "proofs_check", "tests", "pyproject.toml")
 DEFAULT_GLOBS = ("theory/*.py", "numerics/*.py")
 BASE_TESTS = ("tests/test_properties.py", "tests/test_theory.py")
+_KILL_WALK = "tests/test_mutation_killers_walk.py"
+_KILL_BENCH = "tests/test_mutation_killers_bench.py"
 MODULE_TESTS: dict[str, tuple[str, ...]] = {
-    "theory/lamperti.py": ("tests/test_lamperti.py",),
+    # SymPy layer exercised by BASE_TESTS (property and theory suites) only
+    "theory/model.py": (),
+    "theory/gradients.py": (),
+    "theory/hessian.py": (),
+    "theory/stationary.py": (),
+    "theory/dynamics.py": (),
+    "theory/symbols.py": (),
+    "theory/errors.py": (),
+    "theory/lamperti.py": ("tests/test_lamperti.py", _KILL_WALK),
     "theory/latex.py": ("tests/test_derive.py",),
     "theory/catalogue.py": ("tests/test_derive.py",),
-    "theory/walk.py": ("tests/test_walk_numerics.py",),
-    "numerics/sgd.py": ("tests/test_sgd_engine.py", "tests/test_mutation_killers.py"),
+    "theory/walk.py": ("tests/test_walk_numerics.py", _KILL_WALK),
+    "numerics/sgd.py": ("tests/test_sgd_engine.py", "tests/test_kernel_numba.py",
+                        "tests/test_mutation_killers.py", _KILL_BENCH),
     "numerics/schedules.py": ("tests/test_schedules.py", "tests/test_sgd_engine.py"),
     "numerics/rng.py": ("tests/test_sgd_engine.py",),
     "numerics/formulas.py": ("tests/test_sgd_engine.py",),
     "numerics/metrics.py": ("tests/test_numerics_hessian.py", "tests/test_sgd_engine.py"),
     "numerics/hessian.py": ("tests/test_numerics_hessian.py",),
-    "numerics/walk.py": ("tests/test_walk_numerics.py",),
+    "numerics/walk.py": ("tests/test_walk_numerics.py", _KILL_WALK),
+    "numerics/_kernel_numba.py": ("tests/test_kernel_numba.py", _KILL_BENCH),
+    "numerics/bench.py": ("tests/test_sgd_engine.py",
+                          "tests/test_cli_simulate.py::test_bench_json_small", _KILL_BENCH),
 }
+"""Test files run for a mutant of each module, besides BASE_TESTS and its doctests.  A
+module missing here gets BASE_TESTS only (a warning is printed)."""
 PLUGIN = '''"""Hypothesis profile for mutation runs (written by tools/mutation.py)."""
 from hypothesis import HealthCheck, settings
 
@@ -296,6 +314,41 @@ def tests_for(rel: str) -> list[str]:
     return [*BASE_TESTS, *MODULE_TESTS.get(rel, ()), rel]
 
 
+def select(everything: list[Mutant], only: list[str] | None, from_json: str | None,
+           survivors: bool) -> list[Mutant]:
+    """The mutants named by ``--only`` idents and/or the outcomes of a ``--json`` file.
+
+    An ident (``file:line:col:kind``) may name two sites (nested ``a + b + c``: both
+    BinOps start at the same column); ``--only`` then runs both, while JSON entries are
+    matched on ``original`` too.  Unknown idents or entries are an error: the sources
+    must be the ones the JSON was made from.
+    """
+    by_ident: dict[str, list[Mutant]] = {}
+    for m in everything:
+        by_ident.setdefault(m.ident, []).append(m)
+    chosen: dict[tuple[str, int], Mutant] = {}
+    missing: list[str] = []
+    for ident in only or ():
+        found = by_ident.get(ident, [])
+        if not found:
+            missing.append(ident)
+        elif len(found) > 1:
+            print(f"note: {ident} names {len(found)} sites; running all", flush=True)
+        chosen.update(((m.file, m.index), m) for m in found)
+    if from_json:
+        for o in json.loads(Path(from_json).read_text())["outcomes"]:
+            if survivors and o["status"] != "survived":
+                continue
+            ident = f"{o['file']}:{o['line']}:{o['col']}:{o['kind']}"
+            found = [m for m in by_ident.get(ident, []) if m.original == o["original"]]
+            if not found:
+                missing.append(f"{ident} {o['original']!r}")
+            chosen.update(((m.file, m.index), m) for m in found)
+    if missing:
+        raise SystemExit("mutants not found in the current sources: " + "; ".join(missing))
+    return list(chosen.values())
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--files", nargs="*", help="source files relative to the repo root")
@@ -305,18 +358,44 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--json", help="write every outcome to this file")
     ap.add_argument("--list", action="store_true", help="list the sampled mutants and exit")
+    ap.add_argument("--only", nargs="+", metavar="IDENT",
+                    help="run exactly these mutants (idents as printed, file:line:col:kind); "
+                         "no sampling")
+    ap.add_argument("--from-json", metavar="FILE",
+                    help="run exactly the mutants of a --json output file; no sampling")
+    ap.add_argument("--survivors", action="store_true",
+                    help="with --from-json: only its mutants that survived")
     args = ap.parse_args(argv)
+    if args.survivors and not args.from_json:
+        ap.error("--survivors needs --from-json")
 
-    files = args.files or sorted(
-        str(p.relative_to(ROOT)) for g in DEFAULT_GLOBS for p in ROOT.glob(g)
-        if p.name != "__init__.py"
-    )
+    if args.files:
+        files = args.files
+    elif args.only or args.from_json:
+        idents = list(args.only or ())
+        if args.from_json:
+            idents += [f"{o['file']}:" for o in
+                       json.loads(Path(args.from_json).read_text())["outcomes"]]
+        files = sorted({i.split(":", 1)[0] for i in idents})
+    else:
+        files = sorted(
+            str(p.relative_to(ROOT)) for g in DEFAULT_GLOBS for p in ROOT.glob(g)
+            if p.name != "__init__.py"
+        )
+    for rel in files:
+        if not (ROOT / rel).is_file():
+            ap.error(f"no such source file: {rel}")
+        if rel not in MODULE_TESTS:
+            print(f"warning: {rel} has no MODULE_TESTS entry (BASE_TESTS only)", flush=True)
     everything: list[Mutant] = []
     for rel in files:
         everything.extend(enumerate_mutants(rel, (ROOT / rel).read_text()))
-    rng = random.Random(args.seed)
-    sample = (everything if len(everything) <= args.max_mutants
-              else rng.sample(everything, args.max_mutants))
+    if args.only or args.from_json:
+        sample = select(everything, args.only, args.from_json, args.survivors)
+    else:
+        rng = random.Random(args.seed)
+        sample = (everything if len(everything) <= args.max_mutants
+                  else rng.sample(everything, args.max_mutants))
     sample.sort(key=lambda m: (m.file, m.index))
     print(f"{len(everything)} mutants in {len(files)} files; running {len(sample)}",
           flush=True)
