@@ -78,13 +78,19 @@ def closed_form_matrix(w: sp.Matrix, n_: int, conv: Conventions) -> sp.Matrix:
     The active set follows ``conv`` (relu: a_i > 0, or a_i >= 0 when relu'(0) = 1), so
     entries of ``w`` must be numbers for relu.
     """
+    active = tuple(conv.is_active(w[i]) for i in range(n_))
+    return _assemble(w, n_, active, conv, hessian_coefficients())
+
+
+def _assemble(w: sp.Matrix, n_: int, active: tuple[bool, ...], conv: Conventions,
+              coefficients: dict[str, sp.Expr]) -> sp.Matrix:
+    """(1/n)[S I + 2 w (Qw)^T + 2 (Qw) w^T + (r - 2) Q] for one activation pattern."""
     d_ = w.shape[0]
-    active = [conv.is_active(w[i]) for i in range(n_)]
     q = sp.diag(*[1 if (i < n_ and active[i]) else 0 for i in range(d_)])
     qw = q * w
     s_val = sum((region_sigma(w[i], active[i], conv) ** 2 for i in range(n_)), sp.Integer(0))
     r_val = (w.T * w)[0, 0]
-    c = hessian_coefficients()
+    c = coefficients
     return (
         c["identity"].subs({S: s_val, n: n_}) * sp.eye(d_)
         + c["symmetric_outer"].subs(n, n_) * (w * qw.T + qw * w.T)
@@ -108,17 +114,9 @@ def explicit_hessian_matches(
     from .model import activation_patterns
 
     w = weight_vector(d_)
-    r_val = (w.T * w)[0, 0]
+    c = hessian_coefficients() if coefficients is None else coefficients
     for pattern in activation_patterns(n_, conv):
-        q = sp.diag(*[1 if (i < n_ and pattern[i]) else 0 for i in range(d_)])
-        qw = q * w
-        s_val = sum((region_sigma(w[i], pattern[i], conv) ** 2 for i in range(n_)), sp.Integer(0))
-        c = hessian_coefficients() if coefficients is None else coefficients
-        closed = (
-            c["identity"].subs({S: s_val, n: n_}) * sp.eye(d_)
-            + c["symmetric_outer"].subs(n, n_) * (w * qw.T + qw * w.T)
-            + c["Q"].subs({r: r_val, n: n_}) * q
-        )
+        closed = _assemble(w, n_, pattern, conv, c)
         if sp.expand(explicit_hessian(d_, n_, conv, pattern) - closed) != sp.zeros(d_, d_):
             return False
     return True

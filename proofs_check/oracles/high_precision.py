@@ -37,6 +37,7 @@ __all__ = [
     "check_hessian_fd",
     "check_loss_reduced",
     "check_trace_at_min_fd",
+    "fd_gradient",
     "loss_by_definition",
     "random_point",
 ]
@@ -74,6 +75,18 @@ def random_point(rng: random.Random, d_: int, n_: int, margin: Fraction = Fracti
         if i < n_ and abs(val) < margin:
             val = margin if val >= 0 else -margin
         out.append(val)
+    return out
+
+
+def fd_gradient(w: Sequence[Any], n_: int, conv: Conventions) -> list[Any]:
+    """Central differences (step ``GRAD_STEP``) of :func:`loss_by_definition` at w."""
+    out = []
+    for mm in range(len(w)):
+        wp, wn = list(w), list(w)
+        wp[mm] += GRAD_STEP
+        wn[mm] -= GRAD_STEP
+        out.append((loss_by_definition(wp, n_, conv) - loss_by_definition(wn, n_, conv))
+                   / (2 * GRAD_STEP))
     return out
 
 
@@ -131,14 +144,8 @@ def check_gradient_fd(conv: Conventions, points: int = 4, seed: int = 0,
                 for mm in range(d_):
                     closed[mm] += c_w * w[mm] / n_
                 closed[i] += c_x / n_
-            for mm in range(d_):
-                wp, wn = list(w), list(w)
-                wp[mm] += GRAD_STEP
-                wn[mm] -= GRAD_STEP
-                fd = (loss_by_definition(wp, n_, conv) - loss_by_definition(wn, n_, conv)) / (
-                    2 * GRAD_STEP
-                )
-                worst = max(worst, abs(fd - closed[mm]))
+            fd = fd_gradient(w, n_, conv)
+            worst = max(worst, *(abs(fd[mm] - closed[mm]) for mm in range(d_)))
     status = "pass" if worst <= GRAD_TOL else "fail"
     return CheckResult(
         "gradient vs central differences of the loss definition", "high-precision", status,

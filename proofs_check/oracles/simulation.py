@@ -12,6 +12,7 @@ prediction or a parameter outside the claim's hypotheses.
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -148,9 +149,14 @@ def check_gd_alignment(budget: Budget, predicted_ratio: float | None = None) -> 
     )
 
 
+@cache
 def sparse_run(budget: Budget, schedule: str, batch_size: int = 1, step_size: float = 0.4,
                activation: str = "relu", seeds: int | None = None) -> SimulationResult:
-    """The b < n runs shared by the sparsity, orthogonality and trace checks."""
+    """The b < n runs shared by the sparsity, orthogonality and trace checks.
+
+    Cached: the runs are deterministic (fixed root seed) and only read by the checks, so
+    checks and mutants asking for the same run share one simulation.
+    """
     n_seeds = seeds if seeds is not None else budget.pick(48, 500)
     steps = budget.pick(30000, 100000)
     return simulate(40, 20, batch_size, step_size, steps, n_seeds, schedule=schedule,
