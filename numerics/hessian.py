@@ -32,7 +32,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from theory.errors import DomainError
+from theory.conventions import LINEAR, RELU, Conventions
+from theory.domain import DomainError
 
 from . import formulas
 
@@ -74,16 +75,15 @@ def embed(a: np.ndarray, perp: float, d: int) -> np.ndarray:
     return w
 
 
-def _active(w: np.ndarray, n: int, activation: str, relu_prime_at_zero: int) -> np.ndarray:
-    return np.asarray(formulas.sigma_prime(activation, relu_prime_at_zero)(w[:n]), dtype=float)
+def _active(w: np.ndarray, n: int, conventions: Conventions) -> np.ndarray:
+    return np.asarray(formulas.sigma_prime(conventions)(w[:n]), dtype=float)
 
 
 @_no_underflow
 def gradient(
     w: np.ndarray,
     n: int,
-    activation: str = "relu",
-    relu_prime_at_zero: int = 0,
+    conventions: Conventions = RELU,
     pattern: np.ndarray | None = None,
 ) -> np.ndarray:
     """grad L(w) in R^d (data e_1..e_n).  With ``pattern`` (0/1 per data point) the
@@ -93,9 +93,9 @@ def gradient(
     r = float(w @ w)
     a = w[:n]
     if pattern is None:
-        cw, cx = formulas.gradient_coefficients(activation, relu_prime_at_zero)(a, r)
+        cw, cx = formulas.gradient_coefficients(conventions)(a, r)
     else:
-        cw, cx = formulas.gradient_coefficients("linear")(a, r)
+        cw, cx = formulas.gradient_coefficients(LINEAR)(a, r)
         cw, cx = cw * pattern, cx * pattern
     g = np.sum(cw) * w
     g[:n] += cx
@@ -103,14 +103,12 @@ def gradient(
 
 
 @_no_underflow
-def closed_form_matrix(
-    w: np.ndarray, n: int, activation: str = "relu", relu_prime_at_zero: int = 0
-) -> np.ndarray:
+def closed_form_matrix(w: np.ndarray, n: int, conventions: Conventions = RELU) -> np.ndarray:
     """The closed-form Hessian (d, d) at w (data e_1..e_n)."""
     w = np.asarray(w, dtype=float)
     d = w.shape[0]
     q = np.zeros(d)
-    q[:n] = _active(w, n, activation, relu_prime_at_zero)
+    q[:n] = _active(w, n, conventions)
     qw = q * w
     s_val = float(np.sum(qw * w))
     r = float(w @ w)
@@ -126,15 +124,14 @@ def closed_form_matrix(
 def fd_matrix(
     w: np.ndarray,
     n: int,
-    activation: str = "relu",
-    relu_prime_at_zero: int = 0,
+    conventions: Conventions = RELU,
     eps: float = 1e-5,
 ) -> np.ndarray:
     """Dense Hessian by central differences of :func:`gradient` (pattern frozen at w),
     symmetrised.  Error O(eps^2) (the gradient is a cubic polynomial on a region)."""
     w = np.asarray(w, dtype=float)
     d = w.shape[0]
-    pat = _active(w, n, activation, relu_prime_at_zero)
+    pat = _active(w, n, conventions)
     h = np.empty((d, d))
     for j in range(d):
         e = np.zeros(d)
@@ -146,15 +143,14 @@ def fd_matrix(
 def dense_trace(
     w: np.ndarray,
     n: int,
-    activation: str = "relu",
-    relu_prime_at_zero: int = 0,
+    conventions: Conventions = RELU,
     method: str = "closed_form",
 ) -> float:
     """Sum of the ``eigvalsh`` eigenvalues of the dense Hessian (closed form or ``"fd"``)."""
     if method == "closed_form":
-        h = closed_form_matrix(w, n, activation, relu_prime_at_zero)
+        h = closed_form_matrix(w, n, conventions)
     elif method == "fd":
-        h = fd_matrix(w, n, activation, relu_prime_at_zero)
+        h = fd_matrix(w, n, conventions)
     else:
         raise DomainError("method", method, "'closed_form' or 'fd'")
     return float(np.sum(np.linalg.eigvalsh(h)))
@@ -182,8 +178,7 @@ class HutchinsonEstimate:
 def hutchinson_trace(
     w: np.ndarray,
     n: int,
-    activation: str = "relu",
-    relu_prime_at_zero: int = 0,
+    conventions: Conventions = RELU,
     probes: int = 200,
     rng: np.random.Generator | None = None,
     eps: float = 1e-5,
@@ -196,7 +191,7 @@ def hutchinson_trace(
         raise DomainError("probes", probes, "an integer >= 2")
     w = np.asarray(w, dtype=float)
     rng = np.random.default_rng(0) if rng is None else rng
-    pat = _active(w, n, activation, relu_prime_at_zero)
+    pat = _active(w, n, conventions)
     vals = np.empty(probes)
     for k in range(probes):
         z = rng.choice(np.array([-1.0, 1.0]), size=w.shape[0])

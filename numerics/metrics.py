@@ -13,16 +13,19 @@ orthogonal to the data, ``perp`` (shape (...)).  Every formula comes from
                iterate (:func:`trace_iterate`) or at the limit point (:func:`trace_limit`)
 
 >>> import numpy as np
+>>> from theory.conventions import RELU
 >>> a = np.array([[1.0, 0.0, 0.0]])
->>> float(loss_gap(a, np.zeros(1), "relu")[0]), int(support(a, 1e-6)[0])
+>>> float(loss_gap(a, np.zeros(1), RELU)[0]), int(support(a, 1e-6)[0])
 (0.0, 1)
->>> float(trace_limit(np.array([[1.0, 1e-9, 0.0]]), np.zeros(1), 10, "relu", 0, 1e-6)[0])
+>>> float(trace_limit(np.array([[1.0, 1e-9, 0.0]]), np.zeros(1), 10, RELU, 1e-6)[0])
 4.333333333333333
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from theory.conventions import Conventions
 
 from . import formulas
 
@@ -41,28 +44,26 @@ __all__ = [
 
 
 def coordinate_sums(
-    a: np.ndarray, perp: np.ndarray, activation: str, relu_prime_at_zero: int = 0
+    a: np.ndarray, perp: np.ndarray, conventions: Conventions
 ) -> tuple[np.ndarray, np.ndarray]:
     """(S, r): S = sum_i sigma(a_i)^2, r = ||w||^2 = sum_i a_i^2 + perp^2."""
     a = np.asarray(a, dtype=float)
     perp = np.asarray(perp, dtype=float)
     with np.errstate(under="ignore"):  # decayed coordinates may square to below 1e-308
         r = np.sum(a * a, axis=-1) + perp * perp
-        cw, _ = formulas.gradient_coefficients(activation, relu_prime_at_zero)(a, 0.0)
+        cw, _ = formulas.gradient_coefficients(conventions)(a, 0.0)
     return np.sum(cw, axis=-1), r
 
 
 def min_loss(n: int) -> float:
-    """min L = L at a unit vector of the data span with S = 1 (``minima.value``)."""
-    return float(formulas.loss_reduced()(1.0, 1.0, n))
+    """min L = (n - 1)/(2n) (``minima.value``)."""
+    return float(formulas.min_loss()(n))
 
 
-def loss_gap(
-    a: np.ndarray, perp: np.ndarray, activation: str, relu_prime_at_zero: int = 0
-) -> np.ndarray:
-    """L(w) - min L, from ``loss.coordinates``."""
+def loss_gap(a: np.ndarray, perp: np.ndarray, conventions: Conventions) -> np.ndarray:
+    """L(w) - min L, from ``loss.coordinates`` and ``minima.value``."""
     n = np.shape(a)[-1]
-    s_val, r = coordinate_sums(a, perp, activation, relu_prime_at_zero)
+    s_val, r = coordinate_sums(a, perp, conventions)
     return np.asarray(formulas.loss_reduced()(r, s_val, n) - min_loss(n), dtype=float)
 
 
@@ -74,10 +75,10 @@ def support(a: np.ndarray, threshold: float) -> np.ndarray:
         return np.where(top[..., 0] > 0, np.sum(mag > threshold * top, axis=-1), 0)
 
 
-def winner(a: np.ndarray, activation: str) -> np.ndarray:
+def winner(a: np.ndarray, conventions: Conventions) -> np.ndarray:
     """Index of the largest coordinate (relu: largest positive, -1 if none; linear: |a|)."""
     a = np.asarray(a, dtype=float)
-    if activation == "linear":
+    if not conventions.is_relu:
         mag = np.abs(a)
         return np.where(np.max(mag, axis=-1) > 0, np.argmax(mag, axis=-1), -1)
     return np.where(np.max(a, axis=-1) > 0, np.argmax(a, axis=-1), -1)
@@ -91,9 +92,9 @@ def alignment(dot: np.ndarray, r: np.ndarray, r0: np.ndarray) -> np.ndarray:
     return np.where(den > 0, np.asarray(dot, dtype=float) / safe, 0.0)
 
 
-def active_count(a: np.ndarray, activation: str, relu_prime_at_zero: int = 0) -> np.ndarray:
+def active_count(a: np.ndarray, conventions: Conventions) -> np.ndarray:
     """m = number of active coordinates (rank of Q): sum_i sigma'(a_i)."""
-    sp_ = formulas.sigma_prime(activation, relu_prime_at_zero)(np.asarray(a, dtype=float))
+    sp_ = formulas.sigma_prime(conventions)(np.asarray(a, dtype=float))
     return np.sum(sp_, axis=-1)
 
 
@@ -108,12 +109,12 @@ def limit_point(a: np.ndarray, perp: np.ndarray, threshold: float) -> tuple[np.n
 
 
 def trace_iterate(
-    a: np.ndarray, perp: np.ndarray, d: int, activation: str, relu_prime_at_zero: int = 0
+    a: np.ndarray, perp: np.ndarray, d: int, conventions: Conventions
 ) -> np.ndarray:
     """tr H(w) in closed form at the state itself (``hessian.closed_form``)."""
     n = np.shape(a)[-1]
-    s_val, r = coordinate_sums(a, perp, activation, relu_prime_at_zero)
-    m = active_count(a, activation, relu_prime_at_zero)
+    s_val, r = coordinate_sums(a, perp, conventions)
+    m = active_count(a, conventions)
     return np.asarray(formulas.hessian_trace()(d, n, s_val, r, m), dtype=float)
 
 
@@ -121,10 +122,9 @@ def trace_limit(
     a: np.ndarray,
     perp: np.ndarray,
     d: int,
-    activation: str,
-    relu_prime_at_zero: int,
+    conventions: Conventions,
     threshold: float,
 ) -> np.ndarray:
     """tr H at :func:`limit_point`: coordinates below the threshold count as exactly 0."""
     a_lim, p_lim = limit_point(a, perp, threshold)
-    return trace_iterate(a_lim, p_lim, d, activation, relu_prime_at_zero)
+    return trace_iterate(a_lim, p_lim, d, conventions)

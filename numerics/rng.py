@@ -1,7 +1,7 @@
-"""Per-seed random streams: seed i's randomness depends only on (root, i).
+"""Per-seed random streams: run i's randomness depends only on (seed, i).
 
-Every run is indexed by a root seed and a seed index i.  Seed i gets
-``SeedSequence([root, i])``, spawned into four independent streams, one per purpose, so
+Every run is indexed by the root seed ``seed`` and a seed index i.  Seed index i gets
+``SeedSequence([seed, i])``, spawned into four independent streams, one per purpose, so
 that, for example, the full and the reduced engine share the data coordinates of w_0 and
 every batch, although only the full engine draws the direction of the orthogonal part:
 
@@ -24,31 +24,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory.errors import DomainError
+from theory.domain import seed as validate_seed
 
-__all__ = ["STREAMS", "seed_sequence", "seed_streams", "validate_root_seed"]
+__all__ = ["STREAMS", "seed_sequence", "seed_streams"]
 
 STREAMS: tuple[str, ...] = ("init", "perp", "direction", "batches")
 
 
-def validate_root_seed(root: object) -> int:
-    """The root seed must be an integer >= 0 (bool is rejected)."""
-    if isinstance(root, bool) or not isinstance(root, int | np.integer) or int(root) < 0:
-        raise DomainError("root_seed", root, "an integer >= 0")
-    return int(root)
-
-
-def seed_sequence(root: int, index: int) -> np.random.SeedSequence:
-    """``SeedSequence([root, index])``: the whole randomness of seed ``index``."""
-    return np.random.SeedSequence([validate_root_seed(root), int(index)])
+def seed_sequence(seed: int, index: int) -> np.random.SeedSequence:
+    """``SeedSequence([seed, index])``: the whole randomness of seed index ``index``."""
+    return np.random.SeedSequence([validate_seed("seed", seed), int(index)])
 
 
 def seed_streams(
-    root: int, index: int, names: tuple[str, ...] = STREAMS
+    seed: int, index: int, names: tuple[str, ...] = STREAMS
 ) -> dict[str, np.random.Generator]:
     """One independent ``Generator`` (PCG64) per purpose in :data:`STREAMS`.
 
-    Stream k is child k of ``SeedSequence([root, index])`` (what ``spawn`` returns), built
+    Stream k is child k of ``SeedSequence([seed, index])`` (what ``spawn`` returns), built
     directly, so asking for a subset ``names`` gives the same generators for those names
     and skips the others (the reduced engine never needs ``direction``).
 
@@ -56,7 +49,7 @@ def seed_streams(
     >>> float(seed_streams(0, 3, ("batches",))["batches"].random()) == float(a)
     True
     """
-    parent = seed_sequence(root, index)
+    parent = seed_sequence(seed, index)
     out = {}
     for k, name in enumerate(STREAMS):
         if name in names:

@@ -40,13 +40,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.errors import DomainError
-
+from .config import SCHEDULES, validate_schedule
 from .rng import seed_streams
 
 __all__ = ["BLOCK_STEPS", "SCHEDULES", "Schedule", "batches", "floyd_decode"]
 
-SCHEDULES: tuple[str, ...] = ("random", "replacement", "reshuffle", "cyclic", "full")
 BLOCK_STEPS = 256
 """Steps per random block (random, replacement, cyclic, full).  Part of the
 reproducibility contract: changing it changes the bits of every random run.  (It was 64
@@ -120,12 +118,7 @@ class Schedule:
     b: int
 
     def __post_init__(self) -> None:
-        if self.name not in SCHEDULES:
-            raise DomainError("schedule", self.name, "one of " + ", ".join(SCHEDULES))
-        if not 1 <= self.b <= self.n:
-            raise DomainError("batch_size", self.b, f"an integer in [1, n={self.n}]")
-        if self.name == "full" and self.b != self.n:
-            raise DomainError("batch_size", self.b, f"equal to n={self.n} with schedule 'full'")
+        validate_schedule(self.name, self.n, self.b)
 
     @property
     def random(self) -> bool:
@@ -218,11 +211,12 @@ def batches(
     schedule: str,
     n: int,
     batch_size: int,
+    seed_index: int = 0,
     seed: int = 0,
-    root_seed: int = 0,
     steps: int | None = None,
 ) -> Iterator[np.ndarray]:
-    """The batches seed ``seed`` sees, one index array per step (sentinel removed).
+    """The batches run ``seed_index`` (under root seed ``seed``) sees, one index array per
+    step (sentinel removed).
 
     These are exactly the batches :func:`numerics.sgd.simulate` uses for that seed, so the
     low-level steps can be driven on the same batches by both engines.
@@ -231,7 +225,7 @@ def batches(
     [[0, 1, 2], [3, 0, 1]]
     """
     sch = Schedule(schedule, n, batch_size)
-    rng = seed_streams(root_seed, seed)["batches"] if sch.random else None
+    rng = seed_streams(seed, seed_index)["batches"] if sch.random else None
     t = 0
     block = 0
     while steps is None or t < steps:

@@ -10,10 +10,13 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["ORACLES", "STATUSES", "CheckResult", "combine"]
+import numpy as np
+
+__all__ = ["ORACLES", "STATUSES", "CheckResult", "combine", "jsonable"]
 
 ORACLES = ("symbolic", "high-precision", "interval", "simulation", "exact-enumeration")
 STATUSES = ("pass", "fail", "undecided")
@@ -29,6 +32,8 @@ class CheckResult:
     tolerance  the tolerance and why it is what it is (or "exact")
     evidence   the numbers (JSON-serialisable)
     detail     a sentence for the report
+    title      what the route checks, in words (set by the registry; ``name`` is the route's
+               Python name there)
     """
 
     name: str
@@ -37,6 +42,7 @@ class CheckResult:
     tolerance: str
     evidence: dict[str, Any] = field(default_factory=dict)
     detail: str = ""
+    title: str = ""
 
     def __post_init__(self) -> None:
         if self.oracle not in ORACLES:
@@ -49,7 +55,8 @@ class CheckResult:
         return self.status == "pass"
 
     def to_json(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        out: dict[str, Any] = jsonable(asdict(self))
+        return out
 
 
 def combine(results: list[CheckResult]) -> str:
@@ -61,23 +68,26 @@ def combine(results: list[CheckResult]) -> str:
     return "undecided"
 
 
-def _jsonable(obj: Any) -> Any:
-    """Convert numbers of any kind (mpmath, numpy, sympy) to JSON-safe values."""
+def jsonable(obj: Any) -> Any:
+    """A JSON-safe copy: the one conversion used by every JSON output of the package.
+
+    Dicts and sequences are copied, NumPy scalars and arrays become Python numbers and
+    lists, non-finite floats become the strings ``"inf"``, ``"-inf"``, ``"nan"``, and any
+    other object (mpmath, SymPy numbers, paths) its ``str``.
+
+    >>> jsonable({"a": float("inf"), "b": (1, 2.5)})
+    {'a': 'inf', 'b': [1, 2.5]}
+    """
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, (bool, int, str)) or obj is None:
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, bool | int | str) or obj is None:
         return obj
     if isinstance(obj, float):
-        return obj if obj == obj and abs(obj) != float("inf") else str(obj)
-    try:
-        import numpy as np
-
-        if isinstance(obj, np.generic):
-            return _jsonable(obj.item())
-        if isinstance(obj, np.ndarray):
-            return _jsonable(obj.tolist())
-    except ImportError:  # pragma: no cover
-        pass
+        return obj if math.isfinite(obj) else str(obj)
+    if isinstance(obj, np.generic):
+        return jsonable(obj.item())
+    if isinstance(obj, np.ndarray):
+        return jsonable(obj.tolist())
     return str(obj)

@@ -6,27 +6,20 @@ statistical checks registered, so the chance that any true claim is rejected by 
 is at most ``FAMILY_ALPHA``.  Random numbers are never re-drawn: every check has a fixed
 seed.
 
->>> lo, hi = proportion_interval(50, 100, alpha=0.05)
->>> round(lo, 3), round(hi, 3)
-(0.404, 0.596)
+>>> Budget("quick", statistical_checks=4).alpha
+0.0025
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-import numpy as np
-from scipy import stats
+from theory.domain import choice, integer
 
-__all__ = [
-    "FAMILY_ALPHA",
-    "Budget",
-    "mean_interval",
-    "proportion_interval",
-]
+__all__ = ["FAMILY_ALPHA", "LEVELS", "Budget"]
 
 FAMILY_ALPHA = 0.01
+LEVELS: tuple[str, ...] = ("quick", "full")
 
 
 @dataclass(frozen=True)
@@ -40,6 +33,10 @@ class Budget:
     level: str = "quick"
     statistical_checks: int = 20
 
+    def __post_init__(self) -> None:
+        choice("level", self.level, LEVELS)
+        integer("statistical_checks", self.statistical_checks, 0)
+
     @property
     def full(self) -> bool:
         return self.level == "full"
@@ -51,25 +48,3 @@ class Budget:
 
     def pick(self, quick: int, full: int) -> int:
         return full if self.full else quick
-
-
-def proportion_interval(successes: int, trials: int, alpha: float) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion at confidence 1 - alpha."""
-    if trials <= 0:
-        raise ValueError(f"{trials=} must be > 0")
-    ci = stats.binomtest(successes, trials).proportion_ci(1 - alpha, method="wilson")
-    return float(ci.low), float(ci.high)
-
-
-def mean_interval(samples: np.ndarray, alpha: float) -> tuple[float, float, float]:
-    """CLT band (mean, low, high) for the mean of i.i.d. samples at confidence 1 - alpha.
-
-    Uses the normal quantile with the sample standard deviation; valid for the sample sizes
-    used here (hundreds or more, bounded or light-tailed samples).
-    """
-    x = np.asarray(samples, dtype=float)
-    if x.size < 2:
-        raise ValueError("need at least two samples")
-    mean = float(x.mean())
-    half = float(stats.norm.ppf(1 - alpha / 2) * x.std(ddof=1) / math.sqrt(x.size))
-    return mean, mean - half, mean + half

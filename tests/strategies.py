@@ -5,7 +5,8 @@ Nothing here filters with ``assume``: every constraint of a claim is met by cons
 * :func:`sgd_setups`: n, then d >= n, then a batch size in [1, n] (or exactly n, or < n),
   then a per-sample rate gamma = eta/b inside the stability bound gamma < 1/2 (SPEC
   ``walk.stability_at_xk``: the radial multiplier 1 - 4 gamma at x_k), a schedule that is
-  valid for that b, an activation and a root seed for the batches.  The start w_0 is built
+  valid for that b, the conventions (relu with relu'(0) = 0, or linear) and the root seed
+  of the batches.  The start w_0 is built
   explicitly (``init=``) rather than drawn from the Gaussian initialisation, so that the
   hypotheses of the claims hold for *every* example:
 
@@ -37,6 +38,8 @@ from fractions import Fraction
 import numpy as np
 from hypothesis import strategies as st
 
+from theory.conventions import LINEAR, RELU, Conventions
+
 __all__ = [
     "PAPER_FULL",
     "PAPER_SMALL",
@@ -51,7 +54,7 @@ __all__ = [
     "walk_states",
 ]
 
-ACTIVATIONS = ("relu", "linear")
+CONVENTIONS: tuple[Conventions, ...] = (RELU, LINEAR)
 SMALL_BATCH_SCHEDULES = ("random", "replacement", "reshuffle", "cyclic")
 
 
@@ -63,10 +66,10 @@ class SGDSetup:
     n: int
     b: int
     gamma: float
-    activation: str
+    conventions: Conventions
     schedule: str
     init: tuple[float, ...]
-    root_seed: int
+    seed: int
 
     @property
     def eta(self) -> float:
@@ -88,10 +91,10 @@ class SGDSetup:
             "batch_size": self.b,
             "step_size": self.eta,
             "seeds": 1,
-            "activation": self.activation,
+            "conventions": self.conventions,
             "schedule": self.schedule,
             "init": self.w0,
-            "root_seed": self.root_seed,
+            "seed": self.seed,
             "checkpoints": 0,
         }
 
@@ -103,8 +106,8 @@ def _paper_init(d: int, n: int, seed: int) -> tuple[float, ...]:
 
 
 #: Paper-like settings (d = 40, n = 20) for @example: b = 1 (random) and b = n (full).
-PAPER_SMALL = SGDSetup(40, 20, 1, 0.4, "relu", "random", _paper_init(40, 20, 2308), 2308)
-PAPER_FULL = SGDSetup(40, 20, 20, 0.2, "relu", "full", _paper_init(40, 20, 2308), 2308)
+PAPER_SMALL = SGDSetup(40, 20, 1, 0.4, RELU, "random", _paper_init(40, 20, 2308), 2308)
+PAPER_FULL = SGDSetup(40, 20, 20, 0.2, RELU, "full", _paper_init(40, 20, 2308), 2308)
 
 
 @st.composite
@@ -140,7 +143,7 @@ def sgd_setups(
     max_n: int = 6,
     max_extra_d: int = 3,
     schedules: tuple[str, ...] = SMALL_BATCH_SCHEDULES,
-    activations: tuple[str, ...] = ACTIVATIONS,
+    conventions: tuple[Conventions, ...] = CONVENTIONS,
     gamma_range: tuple[float, float] = (0.3, 0.45),
     cyclic_coprime: bool = True,
 ) -> SGDSetup:
@@ -176,10 +179,10 @@ def sgd_setups(
     gamma = draw(st.integers(round(lo_g * 1000), round(hi_g * 1000))) / 1000
     if schedule == "replacement":
         gamma = gamma / b  # c copies of x_k give multiplier 1 - 4 c gamma
-    activation = draw(st.sampled_from(activations))
+    conv = draw(st.sampled_from(conventions))
     init = draw(_start(d, n))
     root = draw(st.integers(0, 2**32 - 1))
-    return SGDSetup(d, n, b, gamma, activation, schedule, init, root)
+    return SGDSetup(d, n, b, gamma, conv, schedule, init, root)
 
 
 def rational_unit_vector(t: list[Fraction]) -> list[Fraction]:
@@ -197,7 +200,7 @@ class MinimumState:
 
     d: int
     n: int
-    activation: str
+    conventions: Conventions
     w: tuple[Fraction, ...]
     support: tuple[int, ...]
 
@@ -222,7 +225,7 @@ def minimum_states(draw: st.DrawFn, max_n: int = 6, max_extra_d: int = 3) -> Min
     """
     n = draw(st.integers(1, max_n))
     d = n + draw(st.integers(0, max_extra_d))
-    activation = draw(st.sampled_from(ACTIVATIONS))
+    conventions = draw(st.sampled_from(CONVENTIONS))
     s = draw(st.integers(1, n))
     support = tuple(sorted(draw(st.permutations(list(range(n))))[:s]))
     if s == 1:
@@ -237,12 +240,12 @@ def minimum_states(draw: st.DrawFn, max_n: int = 6, max_extra_d: int = 3) -> Min
         if sum(x * x for x in t) == 1:
             t[0] = t[0] * 2
         vals = rational_unit_vector(t)
-    if activation == "relu":
+    if conventions.is_relu:
         vals = [abs(v) for v in vals]
     w = [Fraction(0)] * d
     for idx, v in zip(support, vals, strict=True):
         w[idx] = v
-    return MinimumState(d, n, activation, tuple(w), support)
+    return MinimumState(d, n, conventions, tuple(w), support)
 
 
 @st.composite
@@ -258,7 +261,7 @@ def near_minimum_states(draw: st.DrawFn, max_n: int = 6, max_extra_d: int = 3) -
         )
     )
     w = tuple(x + dx for x, dx in zip(base.w, deltas, strict=True))
-    return MinimumState(base.d, base.n, base.activation, w, base.support)
+    return MinimumState(base.d, base.n, base.conventions, w, base.support)
 
 
 @st.composite
@@ -271,14 +274,14 @@ def rational_points(
     """
     n = draw(st.integers(1, max_n))
     d = n + draw(st.integers(0, max_extra_d))
-    activation = draw(st.sampled_from(ACTIVATIONS))
+    conventions = draw(st.sampled_from(CONVENTIONS))
     frac = st.fractions(min_value=margin, max_value=2, max_denominator=50)
     data = [draw(frac) * draw(st.sampled_from((-1, 1))) for _ in range(n)]
     rest = [draw(st.fractions(min_value=-2, max_value=2, max_denominator=50))
             for _ in range(d - n)]
     w = tuple(data + rest)
-    support = tuple(i for i in range(n) if activation == "linear" or w[i] > 0)
-    return MinimumState(d, n, activation, w, support)
+    support = tuple(i for i in range(n) if conventions.is_active(w[i]))
+    return MinimumState(d, n, conventions, w, support)
 
 
 @dataclass(frozen=True)

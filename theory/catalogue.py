@@ -5,7 +5,7 @@ was derived as, its LaTeX, its provenance (``paper``, ``derived``, ``classical``
 conventions it assumes and the meaning of its symbols.  Nothing here is typed in: each
 entry calls the derivation in :mod:`theory` that produces it.
 
->>> entries = catalogue("relu")
+>>> entries = catalogue(RELU)
 >>> [e.id for e in entries][:3]
 ['loss.coordinates', 'grad.per_sample', 'sgd.multiplicative']
 >>> by_id("hessian.trace_at_min").expr
@@ -22,14 +22,9 @@ from typing import Any
 import sympy as sp
 
 from . import dynamics, gradients, hessian, model, stationary
-from .errors import DomainError
-from .symbols import (
-    ACTIVATIONS,
-    SYMBOL_MEANINGS,
-    Conventions,
-    S,
-    r,
-)
+from .conventions import RELU, Conventions
+from .domain import DomainError
+from .symbols import SYMBOL_MEANINGS, S, r
 
 __all__ = ["PROVENANCES", "Formula", "by_id", "catalogue"]
 
@@ -49,7 +44,7 @@ class Formula:
     lhs: str
     expr: Any
     provenance: str
-    conventions: tuple[str, ...]
+    tags: tuple[str, ...]
     statement: str
     supports: tuple[str, ...] = ()
     extra_symbols: Mapping[str, str] = field(default_factory=dict)
@@ -83,7 +78,7 @@ class Formula:
             "expr": str(self.expr),
             "latex": self.latex,
             "provenance": self.provenance,
-            "conventions": list(self.conventions),
+            "conventions": list(self.tags),
             "statement": self.statement,
             "supports": list(self.supports),
             "symbols": self.symbols,
@@ -98,11 +93,11 @@ def _free_symbols(obj: Any) -> set[sp.Symbol]:
     return set()
 
 
-def _conv_tags(conv: Conventions, *, kink: bool = True) -> tuple[str, ...]:
-    tags = [f"activation={conv.activation}"]
-    if conv.is_relu and kink:
-        tags.append(f"relu_prime_at_zero={conv.relu_prime_at_zero}")
-    tags.append(f"normalisation={conv.normalisation}")
+def _conv_tags(conventions: Conventions, *, kink: bool = True) -> tuple[str, ...]:
+    tags = [f"activation={conventions.activation}"]
+    if conventions.is_relu and kink:
+        tags.append(f"relu_prime_at_zero={conventions.relu_prime_at_zero}")
+    tags.append(f"normalisation={conventions.normalisation}")
     return tuple(tags)
 
 
@@ -113,11 +108,11 @@ def _prime(sym: sp.Symbol) -> sp.Symbol:
 Builder = Callable[[Conventions], list[Formula]]
 
 
-def _model_entries(conv: Conventions) -> list[Formula]:
-    tags = _conv_tags(conv, kink=False)
-    cw, cx = gradients.per_sample_gradient_coefficients(conv)
+def _model_entries(conventions: Conventions) -> list[Formula]:
+    tags = _conv_tags(conventions, kink=False)
+    cw, cx = gradients.per_sample_gradient_coefficients(conventions)
     w, x_i = sp.Symbol("w"), sp.Symbol("x_i")
-    step = gradients.sgd_step_map(conv)
+    step = gradients.sgd_step_map(conventions)
     gd = dynamics.gd_radial_map()
     return [
         Formula(
@@ -128,7 +123,7 @@ def _model_entries(conv: Conventions) -> list[Formula]:
         ),
         Formula(
             "grad.per_sample", "Per-sample gradient", r"\nabla \ell_i(w)",
-            cw * w + cx * x_i, "derived", _conv_tags(conv),
+            cw * w + cx * x_i, "derived", _conv_tags(conventions),
             "grad l_i(w) = sigma(a_i)^2 w + sigma(a_i)(r - 2) x_i; zero for relu when a_i <= 0 "
             "(whatever relu'(0) is).",
             ("P1",),
@@ -136,7 +131,7 @@ def _model_entries(conv: Conventions) -> list[Formula]:
         ),
         Formula(
             "sgd.multiplicative", "One SGD step in coordinates (j in the batch)",
-            r"a_j'", step["in_batch"], "derived", _conv_tags(conv),
+            r"a_j'", step["in_batch"], "derived", _conv_tags(conventions),
             "a_j <- a_j (1 - gamma S_B) + gamma 1[j in B] sigma(a_j)(2 - r); w_perp <- w_perp "
             "(1 - gamma S_B); signs are preserved while gamma S_B < 1.",
             ("P1", "P3", "P6"),
@@ -151,31 +146,31 @@ def _model_entries(conv: Conventions) -> list[Formula]:
             "minima.set", "Global minimisers (reduced conditions)", r"(S, r)",
             sp.Tuple(stationary.classify_reduced()["minimum"]["S"],
                      stationary.classify_reduced()["minimum"]["r"]),
-            "derived", _conv_tags(conv),
+            "derived", _conv_tags(conventions),
             "Global minimisers: unit vectors in span(x_i) (S = r = 1)"
-            + (", with every a_i >= 0 (relu)." if conv.is_relu else ".")
+            + (", with every a_i >= 0 (relu)." if conventions.is_relu else ".")
             + " Nothing else attains the minimum.",
             ("P1", "P2", "P3"),
         ),
         Formula(
             "stationary.other", "Loss on the other stationary points (S = 0)", r"L|_{S=0}",
-            stationary.classify_reduced()["dead"]["loss"], "derived", _conv_tags(conv),
+            stationary.classify_reduced()["dead"]["loss"], "derived", _conv_tags(conventions),
             "The only other stationary points have S = 0 and L = 1/2: "
-            + ("all w with every a_i <= 0 (dead neuron)." if conv.is_relu
+            + ("all w with every a_i <= 0 (dead neuron)." if conventions.is_relu
                else "all w orthogonal to the data (w = 0 included)."),
             ("P1",),
         ),
         Formula(
             "gd.ratio_invariance", "Full batch keeps coordinate ratios",
             r"\frac{a_j'}{a_k'} - \frac{a_j}{a_k}", dynamics.gd_ratio_invariance(), "derived",
-            _conv_tags(conv),
+            _conv_tags(conventions),
             "b = n: every active coordinate is multiplied by the same factor "
             "1 + gamma(2 - r - S), so a_j/a_k is constant in t.",
             ("P2",),
         ),
         Formula(
             "gd.limit", "Full-batch radial map of the active part", r"\rho'",
-            gd["map"], "derived", _conv_tags(conv),
+            gd["map"], "derived", _conv_tags(conventions),
             "b = n: the active part's norm rho follows rho' = rho(1 + 2 gamma (1 - rho^2)) "
             "once the rest has decayed; fixed point 1 with multiplier 1 - 4 gamma; "
             "w_inf = u/||u||, u = sum over initially active i of a_i(0) x_i.",
@@ -185,7 +180,7 @@ def _model_entries(conv: Conventions) -> list[Formula]:
         Formula(
             "gd.dense_aligned", "Full-batch alignment (ratio of expectations)",
             r"\frac{\mathbb{E}\|u\|^2}{\mathbb{E}\|w_0\|^2}",
-            dynamics.alignment_ratio_of_expectations(conv), "derived", tags,
+            dynamics.alignment_ratio_of_expectations(conventions), "derived", tags,
             "cos(w_inf, w_0) = ||u||/||w_0||, concentrating at sqrt(n/(2d)) (relu) or "
             "sqrt(n/d) (linear; exactly 1 when n = d); support = initially active count.",
             ("P2",),
@@ -203,7 +198,7 @@ def _model_entries(conv: Conventions) -> list[Formula]:
             "sgd.sparse_limit", "Loss gap at x_k", r"L(x_k) - \min L",
             sp.factor(model.reduced_loss().subs({S: 1, r: 1})
                       - stationary.min_value()["value"]),
-            "derived", _conv_tags(conv),
+            "derived", _conv_tags(conventions),
             "b < n: w_t -> x_k for one k active at init (linear: sign(a_k(0)) x_k); the loss "
             "gap tends to 0.",
             ("P1", "P3"),
@@ -226,7 +221,7 @@ def _model_entries(conv: Conventions) -> list[Formula]:
         Formula(
             "relu.large_init", "Growth of a batch coordinate relative to w_perp, minus 1",
             r"\frac{a_j'/a_j}{w_\perp'/w_\perp} - 1", dynamics.active_vs_perp_growth(), "derived",
-            _conv_tags(conv),
+            _conv_tags(conventions),
             "Negative iff r = ||w||^2 > 2: while the norm is large the active coordinates shrink "
             "faster than everything else; for relu a start with r(0) > 2 and a small positive "
             "part can converge to the dead set (L = 1/2) instead of a global minimum. P1 "
@@ -243,15 +238,15 @@ def _model_entries(conv: Conventions) -> list[Formula]:
     ]
 
 
-def _hessian_entries(conv: Conventions) -> list[Formula]:
-    tags = _conv_tags(conv)
+def _hessian_entries(conventions: Conventions) -> list[Formula]:
+    tags = _conv_tags(conventions)
     coef = hessian.hessian_coefficients()
     ident, q_mat, w, qw = sp.symbols("I Q w Qw", commutative=False)
     closed = coef["identity"] * ident + coef["symmetric_outer"] * (
         w * sp.Symbol("(Qw)^T", commutative=False) + qw * sp.Symbol("w^T", commutative=False)
     ) + coef["Q"] * q_mat
     spectrum = hessian.spectrum_at_min()
-    gap = hessian.trace_gap(conv)
+    gap = hessian.trace_gap(conventions)
     kink = hessian.kink_curvatures()
     return [
         Formula(
@@ -286,8 +281,8 @@ def _hessian_entries(conv: Conventions) -> list[Formula]:
             "hessian.trace_gap", "Trace at the SGD minimum minus trace at the GD minimum",
             r"\operatorname{tr} H_{\mathrm{SGD}} - \operatorname{tr} H_{\mathrm{GD}}", gap,
             "derived", tags,
-            f"Under {conv.activation}"
-            + (f" with relu'(0) = {conv.relu_prime_at_zero}" if conv.is_relu else "")
+            f"Under {conventions.activation}"
+            + (f" with relu'(0) = {conventions.relu_prime_at_zero}" if conventions.is_relu else "")
             + f": the gap is {gap}. P4 (full batch flatter) needs a positive gap.",
             ("P4",),
         ),
@@ -312,14 +307,14 @@ def _hessian_entries(conv: Conventions) -> list[Formula]:
     ]
 
 
-def _walk_entries(conv: Conventions) -> list[Formula]:
+def _walk_entries(conventions: Conventions) -> list[Formula]:
     """The random-walk laws (SPEC ``walk.*``) and Lamperti's criterion (section 3)."""
     from . import lamperti, walk
 
-    tags = _conv_tags(conv)
-    cases = walk.log_ratio_increment_cases(conv)
+    tags = _conv_tags(conventions)
+    cases = walk.log_ratio_increment_cases(conventions)
     exp = walk.drift_expansion()
-    stab = walk.stability_at_xk(conv)
+    stab = walk.stability_at_xk(conventions)
     var = walk.variance_scale()
     mono = walk.f_increasing_proof()
     c_ = sp.Symbol("c", real=True)
@@ -393,23 +388,22 @@ _BUILDERS: tuple[Builder, ...] = (_model_entries, _hessian_entries, _walk_entrie
 
 
 @cache
-def catalogue(activation: str = "relu", relu_prime_at_zero: int = 0) -> tuple[Formula, ...]:
+def catalogue(conventions: Conventions = RELU) -> tuple[Formula, ...]:
     """Every derived formula under the given conventions, in SPEC order."""
-    if activation not in ACTIVATIONS:
-        raise DomainError("activation", activation, "one of 'linear', 'relu'")
-    conv = Conventions(activation, relu_prime_at_zero)
+    if not isinstance(conventions, Conventions):
+        raise DomainError("conventions", conventions, "a theory.Conventions value")
     out: list[Formula] = []
     for build in _BUILDERS:
-        out.extend(build(conv))
+        out.extend(build(conventions))
     ids = [e.id for e in out]
     if len(set(ids)) != len(ids):  # pragma: no cover - a catalogue bug
         raise AssertionError(f"duplicate ids in the catalogue: {ids}")
     return tuple(out)
 
 
-def by_id(formula_id: str, activation: str = "relu", relu_prime_at_zero: int = 0) -> Formula:
+def by_id(formula_id: str, conventions: Conventions = RELU) -> Formula:
     """The catalogue entry with this id."""
-    for entry in catalogue(activation, relu_prime_at_zero):
+    for entry in catalogue(conventions):
         if entry.id == formula_id:
             return entry
     raise DomainError("id", formula_id, "a catalogue id (see `aesgd derive --format json`)")

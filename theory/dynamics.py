@@ -17,8 +17,9 @@ from functools import cache
 
 import sympy as sp
 
+from .conventions import Conventions
 from .gradients import per_sample_gradient_coefficients, sgd_step_map
-from .symbols import S_B, Conventions, S, a_i, a_j, a_k, b, d, gamma, n, r
+from .symbols import S_B, S, a_i, a_j, a_k, b, d, gamma, n, r
 
 __all__ = [
     "active_vs_perp_growth",
@@ -31,6 +32,7 @@ __all__ = [
     "gd_radial_map",
     "gd_ratio_invariance",
     "max_abs_gaussian_scale",
+    "stability_bound_gamma",
 ]
 
 rho = sp.Symbol("rho", positive=True)
@@ -76,7 +78,38 @@ def gd_radial_map() -> dict[str, sp.Expr]:
 
 
 @cache
-def alignment_ratio_of_expectations(conv: Conventions) -> sp.Expr:
+def stability_bound_gamma(schedule: str = "random") -> sp.Expr:
+    """The largest per-sample rate gamma at which x_k is a stable fixed point of SGD.
+
+    With c copies of x_k in a batch (w = a x_k, r = S_B / c = a^2), the step map of
+    ``sgd.multiplicative`` with the additive term counted c times gives
+    a' = a (1 - gamma c a^2) + c gamma a (2 - a^2), whose derivative at a = 1 is
+    1 - 4 c gamma: stable iff gamma < 1/(2c).  Every schedule but ``replacement`` puts at
+    most one copy of an index in a batch (c = 1: gamma < 1/2, the full-batch bound of
+    :func:`gd_radial_map`); ``replacement`` can draw x_k b times (c = b: gamma < 1/(2b)).
+
+    >>> stability_bound_gamma("random"), stability_bound_gamma("replacement")
+    (1/2, 1/(2*b))
+    """
+    from .domain import choice
+
+    choice("schedule", schedule, ("random", "replacement", "reshuffle", "cyclic", "full"))
+    copies = b if schedule == "replacement" else sp.Integer(1)
+    c = sp.Symbol("c", positive=True)
+    step = sgd_step_map(Conventions("linear"))
+    a = sp.Symbol("a_pos", positive=True)
+    # the in-batch map a_j (1 - gamma S_B) + gamma sigma(a_j)(2 - r), additive counted c times
+    radial = (step["out_of_batch"] + c * step["additive"]).subs(
+        {a_j: a, S_B: c * a**2, r: a**2})
+    multiplier = sp.expand(sp.diff(radial, a).subs(a, 1))
+    bound = sp.solve(sp.Eq(multiplier, -1), gamma)[0]
+    if sp.simplify(bound.subs(c, 1) - gd_radial_map()["stability_bound_gamma"]) != 0:
+        raise AssertionError("one-copy bound must be the full-batch bound")  # pragma: no cover
+    return sp.simplify(bound.subs(c, copies))
+
+
+@cache
+def alignment_ratio_of_expectations(conventions: Conventions) -> sp.Expr:
     """``gd.dense_aligned``: E||u||^2 / E||w_0||^2 = n/(2d) (relu), n/d (linear).
 
     With w_0 ~ N(0, (s0^2/d) I_d), E[a^2 1(a > 0)] = s0^2/(2d) by symmetry and
@@ -85,7 +118,7 @@ def alignment_ratio_of_expectations(conv: Conventions) -> sp.Expr:
     x = sp.Symbol("x", real=True)
     sig2 = sp.Symbol("sigma0", positive=True) ** 2
     dens = sp.exp(-(x**2) / (2 * sig2)) / sp.sqrt(2 * sp.pi * sig2)
-    lower = 0 if conv.is_relu else -sp.oo
+    lower = 0 if conventions.is_relu else -sp.oo
     per_coord = sp.integrate(x**2 * dens, (x, lower, sp.oo))
     return sp.simplify(n * per_coord / (d * sig2))
 
@@ -112,7 +145,7 @@ def cyclic_classes(n_: int, b_: int) -> list[list[int]]:
     g = gcd(b, n) indices.  Exact and finite: pure combinatorics, no sampling.
     """
     if not 1 <= b_ <= n_:
-        from .errors import DomainError
+        from .domain import DomainError
 
         raise DomainError("batch_size", b_, f"in [1, n={n_}]")
     period = math.lcm(n_, b_) // b_

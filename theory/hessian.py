@@ -24,9 +24,10 @@ from functools import cache
 
 import sympy as sp
 
+from .conventions import Conventions
 from .gradients import per_sample_gradient_coefficients
 from .model import explicit_loss, region_sigma, weight_vector
-from .symbols import Conventions, P_plus, S, d, m, n, r, s
+from .symbols import P_plus, S, d, m, n, r, s
 
 __all__ = [
     "active_count_at_min",
@@ -72,23 +73,23 @@ def hessian_coefficients() -> dict[str, sp.Expr]:
     }
 
 
-def closed_form_matrix(w: sp.Matrix, n_: int, conv: Conventions) -> sp.Matrix:
+def closed_form_matrix(w: sp.Matrix, n_: int, conventions: Conventions) -> sp.Matrix:
     """The closed-form Hessian for an explicit (numeric or symbolic-entry) w in R^d.
 
     The active set follows ``conv`` (relu: a_i > 0, or a_i >= 0 when relu'(0) = 1), so
     entries of ``w`` must be numbers for relu.
     """
-    active = tuple(conv.is_active(w[i]) for i in range(n_))
-    return _assemble(w, n_, active, conv, hessian_coefficients())
+    active = tuple(conventions.is_active(w[i]) for i in range(n_))
+    return _assemble(w, n_, active, conventions, hessian_coefficients())
 
 
-def _assemble(w: sp.Matrix, n_: int, active: tuple[bool, ...], conv: Conventions,
+def _assemble(w: sp.Matrix, n_: int, active: tuple[bool, ...], conventions: Conventions,
               coefficients: dict[str, sp.Expr]) -> sp.Matrix:
     """(1/n)[S I + 2 w (Qw)^T + 2 (Qw) w^T + (r - 2) Q] for one activation pattern."""
     d_ = w.shape[0]
     q = sp.diag(*[1 if (i < n_ and active[i]) else 0 for i in range(d_)])
     qw = q * w
-    s_val = sum((region_sigma(w[i], active[i], conv) ** 2 for i in range(n_)), sp.Integer(0))
+    s_val = sum((region_sigma(w[i], active[i], conventions) ** 2 for i in range(n_)), sp.Integer(0))
     r_val = (w.T * w)[0, 0]
     c = coefficients
     return (
@@ -98,14 +99,15 @@ def _assemble(w: sp.Matrix, n_: int, active: tuple[bool, ...], conv: Conventions
     )
 
 
-def explicit_hessian(d_: int, n_: int, conv: Conventions, pattern: tuple[bool, ...]) -> sp.Matrix:
+def explicit_hessian(d_: int, n_: int, conventions: Conventions,
+                     pattern: tuple[bool, ...]) -> sp.Matrix:
     """Second route: the Hessian of the explicit polynomial loss on one activation region."""
-    loss, w = explicit_loss(d_, n_, conv, pattern)
+    loss, w = explicit_loss(d_, n_, conventions, pattern)
     return sp.hessian(loss, list(w))
 
 
 def explicit_hessian_matches(
-    d_: int, n_: int, conv: Conventions, coefficients: dict[str, sp.Expr] | None = None
+    d_: int, n_: int, conventions: Conventions, coefficients: dict[str, sp.Expr] | None = None
 ) -> bool:
     """``hessian.closed_form`` by two routes, symbolically, on every activation region.
 
@@ -115,9 +117,9 @@ def explicit_hessian_matches(
 
     w = weight_vector(d_)
     c = hessian_coefficients() if coefficients is None else coefficients
-    for pattern in activation_patterns(n_, conv):
-        closed = _assemble(w, n_, pattern, conv, c)
-        if sp.expand(explicit_hessian(d_, n_, conv, pattern) - closed) != sp.zeros(d_, d_):
+    for pattern in activation_patterns(n_, conventions):
+        closed = _assemble(w, n_, pattern, conventions, c)
+        if sp.expand(explicit_hessian(d_, n_, conventions, pattern) - closed) != sp.zeros(d_, d_):
             return False
     return True
 
@@ -178,19 +180,19 @@ def lambda_max_at_min() -> sp.Expr:
     return sp.simplify(sp.Max(*eigs))
 
 
-def active_count_at_min(conv: Conventions, support: sp.Expr) -> sp.Expr:
+def active_count_at_min(conventions: Conventions, support: sp.Expr) -> sp.Expr:
     """m, the number of active coordinates at a global minimum with ``support`` nonzeros.
 
     Linear: every data coordinate is active, m = n.  Relu with relu'(0) = 0: only the
     positive coordinates, m = support.  Relu with relu'(0) = 1: the zero coordinates of a
     minimum (all a_i >= 0) count as active too, m = n.
     """
-    if conv.is_relu and conv.relu_prime_at_zero == 0:
+    if conventions.is_relu and conventions.relu_prime_at_zero == 0:
         return support
     return n
 
 
-def trace_gap(conv: Conventions) -> sp.Expr:
+def trace_gap(conventions: Conventions) -> sp.Expr:
     """tr(SGD minimum, support 1) - tr(GD minimum, support |P+|) under ``conv``.
 
     ``hessian.trace_at_min`` (P4): (|P+| - 1)/n for relu with relu'(0) = 0;
@@ -198,7 +200,7 @@ def trace_gap(conv: Conventions) -> sp.Expr:
     relu'(0) = 1, so the P4 ordering rests on the relu'(0) = 0 convention.
     """
     def tr(support: sp.Expr) -> sp.Expr:
-        return hessian_trace().subs({S: 1, r: 1, m: active_count_at_min(conv, support)})
+        return hessian_trace().subs({S: 1, r: 1, m: active_count_at_min(conventions, support)})
 
     return sp.factor(tr(sp.Integer(1)) - tr(P_plus))
 
@@ -233,9 +235,9 @@ def kink_curvatures(n_: int | None = None) -> dict[str, sp.Expr]:
         curv = sp.diff(along, t, 2).subs(t, 0) * 2 / n
         out[side] = sp.simplify(curv)
     for h0 in (0, 1):
-        conv = Conventions("relu", h0)
+        conventions = Conventions("relu", h0)
         c = hessian_coefficients()
-        active2 = conv.is_active(sp.Integer(0))
+        active2 = conventions.is_active(sp.Integer(0))
         # entry (e_2, e_2) of the closed form at w = x_1: S = 1, r = 1, (Qw)_2 = 0
         entry = c["identity"].subs(S, 1) + (c["Q"].subs(r, 1) if active2 else 0)
         out[f"closed_form_relu_prime_{h0}"] = sp.simplify(entry)

@@ -38,7 +38,8 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from .errors import DomainError
+from .compile import compile
+from .domain import DomainError
 
 __all__ = [
     "CLASSIFICATIONS",
@@ -376,18 +377,22 @@ def first_valid_site(p_x: sp.Expr, x: sp.Symbol, search: int = 10_000) -> int:
     lim = _limit(p_x, x)
     if lim is None or not (0 < lim < 1):
         raise DomainError("p_x", p_x, "with a limit in (0, 1) as x -> oo")
-    f = sp.lambdify(x, p_x, modules="mpmath")
     x0 = 1
     with mpmath.workdps(30):
         for m in range(1, search + 1):
             try:
-                v = f(mpmath.mpf(m))
+                v = _mp_value(p_x, x, m)
                 ok = bool(mpmath.isfinite(v)) and 0 < v < 1
             except (ZeroDivisionError, ValueError, TypeError):
                 ok = False
             if not ok:
                 x0 = m + 1
     return x0
+
+
+def _mp_value(expr: sp.Expr, x: sp.Symbol, k: int) -> Any:
+    """expr at x = k in mpmath at the working precision (through :mod:`theory.compile`)."""
+    return compile(expr, (x,), "mpmath")(mpmath.mpf(k))
 
 
 def birth_death_moments(p_x: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
@@ -420,16 +425,15 @@ def _closed_form_sum(rho: sp.Expr, i: sp.Symbol, x0: int) -> sp.Expr | None:
 
 def _nsum(rho: sp.Expr, i: sp.Symbol, x0: int, dps: int = 30) -> float:
     """sum_{k >= x0} prod_{i=x0}^k rho_i by mpmath.nsum (only called once convergence is proved)."""
-    f = sp.lambdify(i, rho, modules="mpmath")
     # Levin's transform raises the working precision internally, so partial products are
     # cached per precision (a product cached at a lower precision would spoil it).
     cache: dict[int, list[Any]] = {}
 
     def term(kk: Any) -> Any:
         m = int(kk) - x0
-        prods = cache.setdefault(mpmath.mp.prec, [f(mpmath.mpf(x0))])
+        prods = cache.setdefault(mpmath.mp.prec, [_mp_value(rho, i, x0)])
         while len(prods) <= m:
-            prods.append(prods[-1] * f(mpmath.mpf(x0 + len(prods))))
+            prods.append(prods[-1] * _mp_value(rho, i, x0 + len(prods)))
         return prods[m]
 
     with mpmath.workdps(dps):

@@ -4,7 +4,7 @@
 equation is labelled ``eq:<id>`` and preceded by its claim id, provenance and conventions
 in words.
 
->>> tex = document("relu")
+>>> tex = document(RELU)
 >>> tex.startswith("\\\\documentclass")
 True
 >>> "\\\\label{eq:hessian.trace_at_min}" in tex
@@ -14,7 +14,7 @@ True
 from __future__ import annotations
 
 from .catalogue import Formula, catalogue
-from .symbols import Conventions
+from .conventions import RELU, Conventions
 
 __all__ = ["document", "entry_block", "escape_text"]
 
@@ -46,12 +46,12 @@ def escape_text(text: str) -> str:
 
 def entry_block(entry: Formula) -> str:
     """One catalogue entry as a paragraph (id, provenance, conventions) and an equation."""
-    conventions = "; ".join(entry.conventions) or "none"
+    tags = "; ".join(entry.tags) or "none"
     supports = ", ".join(entry.supports) or "none"
     lines = [
         rf"\paragraph{{{escape_text(entry.title)}}}",
         rf"Claim \texttt{{{escape_text(entry.id)}}}; provenance: \emph{{{entry.provenance}}}; "
-        rf"supports: {escape_text(supports)}; conventions: {escape_text(conventions)}.",
+        rf"supports: {escape_text(supports)}; conventions: {escape_text(tags)}.",
         "",
         escape_text(entry.statement),
         r"\begin{equation}",
@@ -72,9 +72,8 @@ def _wrap(latex: str) -> str:
     return f"& {latex}"
 
 
-def document(activation: str = "relu", relu_prime_at_zero: int = 0) -> str:
+def document(conventions: Conventions = RELU) -> str:
     """The whole catalogue as a standalone LaTeX document."""
-    conv = Conventions(activation, relu_prime_at_zero)
     header = [
         r"\documentclass[11pt]{article}",
         r"\usepackage[margin=2cm]{geometry}",
@@ -89,9 +88,9 @@ def document(activation: str = "relu", relu_prime_at_zero: int = 0) -> str:
             "Formulas derived with SymPy for the single-neuron tied-weight autoencoder of "
             "Ghosh, Frei, Ha, Yu (arXiv:2308.03215). Provenance 'paper' marks the paper's "
             "statements, 'derived' what this project derived and checked, 'classical' "
-            "textbook results. Conventions: " + "; ".join(conv.describe()) + "."
+            "textbook results. Conventions: " + "; ".join(conventions.describe()) + "."
         ),
         "",
     ]
-    body = [entry_block(e) for e in catalogue(activation, relu_prime_at_zero)]
+    body = [entry_block(e) for e in catalogue(conventions)]
     return "\n".join(header) + "\n" + "\n\n".join(body) + "\n\\end{document}\n"

@@ -8,7 +8,7 @@ Two routes are provided: the explicit loss for a concrete (d, n) as a polynomial
 symbols w_1..w_d (per activation region for relu), and the reduced form in symbolic
 d, n.  :func:`explicit_matches_reduced` shows their equality.
 
->>> from theory.symbols import Conventions
+>>> from theory.conventions import Conventions
 >>> explicit_matches_reduced(3, 2, Conventions("relu"))
 True
 """
@@ -20,7 +20,8 @@ from functools import cache
 
 import sympy as sp
 
-from .symbols import Conventions, S, a_i, n, r
+from .conventions import Conventions
+from .symbols import S, a_i, n, r
 
 __all__ = [
     "activation_patterns",
@@ -41,21 +42,21 @@ def weight_vector(d: int) -> sp.Matrix:
     return sp.Matrix(sp.symbols(f"w_1:{d + 1}", real=True))
 
 
-def region_sigma(x: sp.Expr, active: bool, conv: Conventions) -> sp.Expr:
+def region_sigma(x: sp.Expr, active: bool, conventions: Conventions) -> sp.Expr:
     """sigma on one activation region: x when active (linear, or relu with x > 0), else 0.
 
     Deriving region by region keeps every expression a polynomial, so derivatives never
     meet the kink (STYLE habit 2); the kink convention is applied when the region of a
     coordinate equal to 0 is chosen (:meth:`Conventions.is_active`).
     """
-    if not conv.is_relu or active:
+    if not conventions.is_relu or active:
         return x
     return sp.Integer(0)
 
 
-def activation_patterns(n_data: int, conv: Conventions) -> Iterable[tuple[bool, ...]]:
+def activation_patterns(n_data: int, conventions: Conventions) -> Iterable[tuple[bool, ...]]:
     """All activation patterns of the n data coordinates (one pattern for linear)."""
-    if not conv.is_relu:
+    if not conventions.is_relu:
         yield (True,) * n_data
         return
     for mask in range(2**n_data):
@@ -63,18 +64,18 @@ def activation_patterns(n_data: int, conv: Conventions) -> Iterable[tuple[bool, 
 
 
 def explicit_per_sample_loss(
-    w: sp.Matrix, i: int, conv: Conventions, active: bool = True
+    w: sp.Matrix, i: int, conventions: Conventions, active: bool = True
 ) -> sp.Expr:
     """l_i(w) = 1/2 ||w sigma(w_i) - e_i||^2 for data point i (0-based), on one region."""
     d_ = w.shape[0]
     x = sp.Matrix([1 if m == i else 0 for m in range(d_)])
-    sig = region_sigma(w[i], active, conv)
+    sig = region_sigma(w[i], active, conventions)
     diff = w * sig - x
     return sp.expand(sp.Rational(1, 2) * (diff.T * diff)[0, 0])
 
 
 def explicit_loss(
-    d_: int, n_: int, conv: Conventions, pattern: Sequence[bool] | None = None
+    d_: int, n_: int, conventions: Conventions, pattern: Sequence[bool] | None = None
 ) -> tuple[sp.Expr, sp.Matrix]:
     """The empirical loss L(w) = (1/n) sum_i l_i(w) for concrete d, n on one region.
 
@@ -87,7 +88,7 @@ def explicit_loss(
         pattern = (True,) * n_
     w = weight_vector(d_)
     total = sum(
-        (explicit_per_sample_loss(w, i, conv, pattern[i]) for i in range(n_)), sp.Integer(0)
+        (explicit_per_sample_loss(w, i, conventions, pattern[i]) for i in range(n_)), sp.Integer(0)
     )
     return sp.expand(total / n_), w
 
@@ -121,7 +122,7 @@ def reduced_loss() -> sp.Expr:
 
 
 def explicit_matches_reduced(
-    d_: int, n_: int, conv: Conventions, reduced_expr: sp.Expr | None = None
+    d_: int, n_: int, conventions: Conventions, reduced_expr: sp.Expr | None = None
 ) -> bool:
     """Route check for ``loss.coordinates``: the explicit loss equals the reduced form.
 
@@ -130,11 +131,11 @@ def explicit_matches_reduced(
     ``reduced_expr`` replaces the derived reduced form (negative controls pass a wrong one).
     """
     target = reduced_loss() if reduced_expr is None else reduced_expr
-    for pattern in activation_patterns(n_, conv):
-        loss, w = explicit_loss(d_, n_, conv, pattern)
+    for pattern in activation_patterns(n_, conventions):
+        loss, w = explicit_loss(d_, n_, conventions, pattern)
         r_val = sum((wm**2 for wm in w), sp.Integer(0))
         s_val = sum(
-            (region_sigma(w[i], pattern[i], conv) ** 2 for i in range(n_)), sp.Integer(0)
+            (region_sigma(w[i], pattern[i], conventions) ** 2 for i in range(n_)), sp.Integer(0)
         )
         reduced = target.subs({r: r_val, S: s_val, n: n_})
         if sp.expand(loss - reduced) != 0:

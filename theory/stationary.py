@@ -24,9 +24,10 @@ from typing import Any
 
 import sympy as sp
 
+from .conventions import Conventions
 from .gradients import per_sample_gradient_coefficients
 from .model import activation_patterns, explicit_loss, reduced_loss
-from .symbols import Conventions, S, a_i, r
+from .symbols import S, a_i, r
 
 __all__ = [
     "classify_reduced",
@@ -100,11 +101,11 @@ def min_value() -> dict[str, sp.Expr]:
 
 
 def _consistent(point: dict[sp.Symbol, sp.Expr], w: sp.Matrix, pattern: tuple[bool, ...],
-                conv: Conventions) -> bool:
+                conventions: Conventions) -> bool:
     """Whether a (numeric) solution lies in the closure region of its pattern."""
     for i, act in enumerate(pattern):
         val = sp.nsimplify(w[i].subs(point))
-        if not conv.is_relu:
+        if not conventions.is_relu:
             continue
         if act and not bool(val >= 0):
             return False
@@ -116,7 +117,7 @@ def _consistent(point: dict[sp.Symbol, sp.Expr], w: sp.Matrix, pattern: tuple[bo
 def exhaustive_check(
     d_: int,
     n_: int,
-    conv: Conventions,
+    conventions: Conventions,
     samples: int = 3,
     expected_min: sp.Expr | None = None,
 ) -> dict[str, Any]:
@@ -130,8 +131,8 @@ def exhaustive_check(
     """
     found = {"minimum": 0, "dead": 0, "other": []}  # type: dict[str, Any]
     target_min = sp.Rational(n_ - 1, 2 * n_) if expected_min is None else expected_min
-    for pattern in activation_patterns(n_, conv):
-        loss, w = explicit_loss(d_, n_, conv, pattern)
+    for pattern in activation_patterns(n_, conventions):
+        loss, w = explicit_loss(d_, n_, conventions, pattern)
         grad = [sp.diff(loss, wm) for wm in w]
         for sol in sp.solve(grad, list(w), dict=True):
             # parameters of a solution family: unsolved variables and those its values use
@@ -147,7 +148,7 @@ def exhaustive_check(
                 point = {wm: sp.simplify(sp.sympify(sol.get(wm, wm)).subs(assign)) for wm in w}
                 if any(not v.is_real for v in point.values()):
                     continue  # parameter outside the real part of the family
-                if not _consistent(point, w, pattern, conv):
+                if not _consistent(point, w, pattern, conventions):
                     continue
                 value = sp.simplify(loss.subs(point))
                 s_val = sum(

@@ -5,30 +5,23 @@ SPEC section 1.  The setting: n orthonormal data vectors x_1..x_n = e_1..e_n in 
 l_i(w) = 1/2 ||w sigma(a_i) - x_i||^2 with a_i = <w, x_i>, empirical loss
 L = (1/n) sum_i l_i, SGD w <- w - (eta/b) sum_{i in B} grad l_i(w), gamma = eta/b.
 
->>> Conventions().describe()[0]
-'activation: relu'
->>> Conventions(activation="tanh")
-Traceback (most recent call last):
-...
-theory.errors.DomainError: activation='tanh' must be one of 'linear', 'relu'
+The conventions themselves (:class:`theory.conventions.Conventions`) live in
+:mod:`theory.conventions`, which does not import SymPy.
+
+>>> sorted(SYMBOL_MEANINGS)[:3]
+['P_plus', 'S', 'S_B']
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 import sympy as sp
 
-from .errors import DomainError
-
 __all__ = [
-    "ACTIVATIONS",
-    "NORMALISATIONS",
     "SYMBOL_MEANINGS",
     "S_B",
     "Activation",
-    "Conventions",
     "P_plus",
     "S",
     "T",
@@ -47,8 +40,6 @@ __all__ = [
 ]
 
 Activation = Literal["linear", "relu"]
-ACTIVATIONS: tuple[str, ...] = ("linear", "relu")
-NORMALISATIONS: tuple[str, ...] = ("mean",)
 
 # Dimensions and counts.
 d = sp.Symbol("d", positive=True, integer=True)
@@ -91,73 +82,3 @@ SYMBOL_MEANINGS: dict[str, str] = {
     "m": "number of active data coordinates at w (linear: n; relu: #{i: a_i > 0})",
     "P_plus": "|P+|, the number of initially positive data coordinates (relu)",
 }
-
-
-@dataclass(frozen=True)
-class Conventions:
-    """The conventions a result depends on (SPEC section 1).
-
-    activation
-        ``"linear"`` (sigma(a) = a) or ``"relu"`` (sigma(a) = max(a, 0)).
-    relu_prime_at_zero
-        The value used for relu'(0): 0 (the default, as autodiff does) or 1 (the other
-        one-sided derivative).  Only relu results at a kink depend on it.
-    normalisation
-        ``"mean"``: L = (1/n) sum_i l_i with l_i = 1/2 ||w sigma(a_i) - x_i||^2.  Every
-        Hessian value scales with this choice; it is the only one offered.
-    """
-
-    activation: str = "relu"
-    relu_prime_at_zero: int = 0
-    normalisation: str = "mean"
-
-    def __post_init__(self) -> None:
-        if self.activation not in ACTIVATIONS:
-            raise DomainError("activation", self.activation, "one of 'linear', 'relu'")
-        if self.relu_prime_at_zero not in (0, 1):
-            raise DomainError("relu_prime_at_zero", self.relu_prime_at_zero, "0 or 1")
-        if self.normalisation not in NORMALISATIONS:
-            raise DomainError("normalisation", self.normalisation, "'mean'")
-
-    @property
-    def is_relu(self) -> bool:
-        return self.activation == "relu"
-
-    def sigma(self, x: sp.Expr) -> sp.Expr:
-        """sigma(x) as a SymPy expression (relu through Heaviside with H(0) pinned)."""
-        if self.is_relu:
-            return x * sp.Heaviside(x, self.relu_prime_at_zero)
-        return x
-
-    def sigma_prime(self, x: sp.Expr) -> sp.Expr:
-        """sigma'(x) with the kink value pinned to ``relu_prime_at_zero``."""
-        if self.is_relu:
-            return sp.Heaviside(x, self.relu_prime_at_zero)
-        return sp.Integer(1)
-
-    def is_active(self, value: sp.Expr) -> bool:
-        """Whether a coordinate with this (numeric) value counts as active.
-
-        Linear: every data coordinate.  ReLU: a > 0, or a >= 0 when relu'(0) = 1.
-        """
-        if not self.is_relu:
-            return True
-        v = sp.sympify(value)
-        return bool(v > 0) or bool(v == 0 and self.relu_prime_at_zero == 1)
-
-    def describe(self) -> tuple[str, ...]:
-        """The conventions in words, for reports and the LaTeX export."""
-        out = [f"activation: {self.activation}"]
-        if self.is_relu:
-            out.append(f"relu'(0) = {self.relu_prime_at_zero}")
-        out.append("loss: L = (1/n) sum_i 1/2 ||w sigma(<w,x_i>) - x_i||^2")
-        out.append("data: x_i = e_i orthonormal, n <= d")
-        return tuple(out)
-
-    def tags(self) -> tuple[str, ...]:
-        """Short machine-readable tags, for the JSON catalogue."""
-        out = [f"activation={self.activation}"]
-        if self.is_relu:
-            out.append(f"relu_prime_at_zero={self.relu_prime_at_zero}")
-        out.append(f"normalisation={self.normalisation}")
-        return tuple(out)

@@ -31,9 +31,10 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from .errors import DomainError
+from .conventions import RELU, Conventions
+from .domain import DomainError
 from .gradients import sgd_step_map
-from .symbols import S_B, Conventions, S, T, a_j, a_k, b, eta, gamma, n, p, r
+from .symbols import S_B, S, T, a_j, a_k, b, eta, gamma, n, p, r
 
 __all__ = [
     "SCHEDULES",
@@ -57,9 +58,6 @@ SCHEDULES: tuple[str, ...] = ("random", "replacement", "cyclic", "full")
 #: the argument of f (a value of S_B)
 X = sp.Symbol("x", real=True)
 
-#: the default conventions (relu, relu'(0) = 0); j, k are taken active, so most results
-#: do not depend on the activation
-RELU = Conventions("relu")
 
 _APOS = sp.Symbol("a_pos", positive=True)  # an active coordinate (sigma(a) = a)
 
@@ -70,7 +68,7 @@ def _active(expr: sp.Expr, sym: sp.Symbol) -> sp.Expr:
 
 
 @cache
-def log_ratio_increment_cases(conv: Conventions = RELU) -> dict[str, sp.Expr]:
+def log_ratio_increment_cases(conventions: Conventions = RELU) -> dict[str, sp.Expr]:
     """Claim ``walk.log_ratio``: D' - D for the four batch cases, from ``sgd_step_map``.
 
     D = log(a_j / a_k) with j, k active; each case takes the ratio of a_j'/a_j to
@@ -81,7 +79,7 @@ def log_ratio_increment_cases(conv: Conventions = RELU) -> dict[str, sp.Expr]:
     >>> cases["both"], cases["neither"]
     (0, 0)
     """
-    m = sgd_step_map(conv)
+    m = sgd_step_map(conventions)
     grow = {
         "in": sp.simplify(_active(m["in_batch"], a_j) / a_j),
         "out": sp.simplify(m["out_of_batch"] / a_j),
@@ -116,22 +114,22 @@ def c_batch() -> sp.Expr:
     return gamma * (2 - r) / (1 - gamma * S_B)
 
 
-def log_ratio_step(conv: Conventions = RELU) -> sp.Expr:
+def log_ratio_step(conventions: Conventions = RELU) -> sp.Expr:
     """The step size log(1 + c_B) of D (claim ``walk.log_ratio``), from the step map.
 
     >>> log_ratio_step().subs({r: 1, S_B: 0})
     log(gamma + 1)
     """
-    return log_ratio_increment_cases(conv)["j_only"]
+    return log_ratio_increment_cases(conventions)["j_only"]
 
 
-def f_expr(conv: Conventions = RELU) -> sp.Expr:
+def f_expr(conventions: Conventions = RELU) -> sp.Expr:
     """f(x) = log(1 + gamma (2 - r)/(1 - gamma x)): the step size as a function of S_B = x.
 
     >>> f_expr()
     log(gamma*(2 - r)/(-gamma*x + 1) + 1)
     """
-    return log_ratio_step(conv).subs(S_B, X)
+    return log_ratio_step(conventions).subs(S_B, X)
 
 
 def f_increasing_proof() -> dict[str, Any]:
@@ -235,16 +233,9 @@ def _batches(n_: int, b_: int, schedule: str) -> list[tuple[tuple[int, ...], sp.
     raise DomainError("schedule", schedule, "random, replacement or full for enumeration")
 
 
-def log_ratio_increment_law(
-    a: Sequence[Any],
-    j: int,
-    k: int,
-    gamma_: Any,
-    b_: int,
-    perp2: Any = 0,
-    conv: Conventions = RELU,
-    schedule: str = "random",
-) -> dict[sp.Expr, sp.Rational]:
+def log_ratio_increment_law(a: Sequence[Any], j: int, k: int, gamma_: Any, b_: int,
+                            perp2: Any = 0, conventions: Conventions = RELU,
+                            schedule: str = "random") -> dict[sp.Expr, sp.Rational]:
     """The exact law of D' - D (values as exact SymPy logs, probabilities as Rationals).
 
     ``a`` is the vector of the n data coordinates, ``perp2`` = ||w_perp||^2, so
@@ -253,7 +244,7 @@ def log_ratio_increment_law(
     Requires gamma S_B < 1 for every batch and a_j, a_k active.
 
     >>> law = log_ratio_increment_law([1, 1, 1], 0, 1, sp.Rational(1, 10), 1,
-    ...                               conv=Conventions("linear"))
+    ...                               conventions=Conventions("linear"))
     >>> sorted(law.values())
     [1/3, 1/3, 1/3]
     """
@@ -265,12 +256,12 @@ def log_ratio_increment_law(
     g = _exact(gamma_)
     if g <= 0:
         raise DomainError("gamma", gamma_, "> 0")
-    sig = [conv.sigma(v) for v in av]
+    sig = [conventions.sigma(v) for v in av]
     for idx in (j, k):
         if sig[idx] == 0:
             raise DomainError(f"a[{idx}]", a[idx], "active (nonzero; > 0 for relu)")
     rr = sum((v**2 for v in av), sp.Integer(0)) + _exact(perp2)
-    m = sgd_step_map(conv)
+    m = sgd_step_map(conventions)
     law: dict[sp.Expr, sp.Rational] = {}
     for batch, w in _batches(n_, b_, schedule):
         sb = sum((sig[i] ** 2 for i in batch), sp.Integer(0))
@@ -296,17 +287,9 @@ def _to_mp(expr: sp.Expr, dps: int) -> mpmath.mpf:
     return mpmath.mpf(str(sp.N(expr, dps + 10)))
 
 
-def exact_drift(
-    a: Sequence[Any],
-    j: int,
-    k: int,
-    gamma_: Any,
-    b_: int,
-    perp2: Any = 0,
-    conv: Conventions = RELU,
-    schedule: str = "random",
-    dps: int = 50,
-) -> mpmath.mpf:
+def exact_drift(a: Sequence[Any], j: int, k: int, gamma_: Any, b_: int, perp2: Any = 0,
+                conventions: Conventions = RELU, schedule: str = "random", dps: int = 50
+                ) -> mpmath.mpf:
     """E[D' - D | state] exactly, by enumerating batches, evaluated at ``dps`` digits.
 
     Claim ``walk.outward_drift``; the sign equals that of |a_j| - |a_k| when r < 2.
@@ -316,7 +299,7 @@ def exact_drift(
     >>> d > 0
     True
     """
-    law = log_ratio_increment_law(a, j, k, gamma_, b_, perp2, conv, schedule)
+    law = log_ratio_increment_law(a, j, k, gamma_, b_, perp2, conventions, schedule)
     with mpmath.workdps(dps):
         tot = mpmath.mpf(0)
         for val, w in law.items():
@@ -331,7 +314,7 @@ def coupling_drift(
     gamma_: Any,
     b_: int,
     perp2: Any = 0,
-    conv: Conventions = RELU,
+    conventions: Conventions = RELU,
     dps: int = 50,
 ) -> mpmath.mpf:
     """The coupling form p E_T[f(a_j^2 + T) - f(a_k^2 + T)] (random schedule), at ``dps`` digits.
@@ -347,10 +330,10 @@ def coupling_drift(
     n_ = len(a)
     _check_nb(n_, b_)
     av = [_exact(v) for v in a]
-    sig2 = [conv.sigma(v) ** 2 for v in av]
+    sig2 = [conventions.sigma(v) ** 2 for v in av]
     rr = sum((v**2 for v in av), sp.Integer(0)) + _exact(perp2)
     g = _exact(gamma_)
-    f = f_expr(conv).subs({gamma: g, r: rr})
+    f = f_expr(conventions).subs({gamma: g, r: rr})
     if b_ == n_:
         return mpmath.mpf(0)  # p = 0: D never moves under full batch
     others = [sig2[i] for i in range(n_) if i not in (j, k)]
@@ -399,7 +382,7 @@ def drift_expansion(order: int = 3) -> dict[str, sp.Expr]:
     return out
 
 
-def stability_at_xk(conv: Conventions = RELU) -> dict[str, sp.Expr]:
+def stability_at_xk(conventions: Conventions = RELU) -> dict[str, sp.Expr]:
     """Claim ``walk.stability_at_xk``, derived from the step map.
 
     Near w = x_k (a_k = 1, r = 1) a small active a_i = eps grows by a_i'/a_i, in the
@@ -412,7 +395,7 @@ def stability_at_xk(conv: Conventions = RELU) -> dict[str, sp.Expr]:
     >>> st["expected_log_increment"], st["radial_multiplier"]
     (p*log(1 - gamma**2), 1 - 4*gamma)
     """
-    m = sgd_step_map(conv)
+    m = sgd_step_map(conventions)
     eps = sp.Symbol("epsilon", positive=True)
     grow = {}
     for i_in, k_in in itertools.product((True, False), repeat=2):

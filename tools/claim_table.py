@@ -24,7 +24,7 @@ def table() -> str:
         "|---|---|---|---|",
     ]
     for c in claims():
-        checks = "<br>".join(f"{ch.oracle}: {ch.name}" for ch in c.checks)
+        checks = "<br>".join(f"{ch.oracle}: {ch.title}" for ch in c.checks)
         if c.provenance == "paper":
             what = f"{c.title} (supported by {', '.join(c.supports)})"
         else:

@@ -4,7 +4,7 @@ Usage::
 
     python tools/mutation.py [--files theory/model.py ...] [--max-mutants N] [--seed S]
                              [--timeout SEC] [--jobs J] [--json out.json] [--list]
-    python tools/mutation.py --only numerics/walk.py:361:26:const ...   # exactly these
+    python tools/mutation.py --only numerics/random_walk.py:225:36:const ...   # exactly these
     python tools/mutation.py --from-json out.json --survivors           # re-run survivors
 
 Each mutant is one AST-level change of one source file:
@@ -18,18 +18,19 @@ Each mutant is one AST-level change of one source file:
 ``neg``       unary minus removed
 
 Docstrings, ``__all__`` and lines marked ``# pragma: no mutate`` are never mutated.  The
-repository is **never touched**: theory/, numerics/, proofs_check/, tests/ and
-pyproject.toml are copied into a temporary directory per worker, the mutated file is
-written there (restored in ``try/finally``), and pytest runs there with ``cwd`` and
-``PYTHONPATH`` set to the copy, bytecode caching off (so a stale ``.pyc`` can never hide a
-mutant), ``-x`` and a per-mutant timeout.  Hypothesis runs the deterministic profile
+repository is **never touched**: theory/, numerics/, proofs_check/, benchmarks/, tests/,
+pyproject.toml and the root conftest.py are copied into a temporary directory per worker,
+the mutated file is written there (restored in ``try/finally``), and pytest runs there with
+``cwd`` and ``PYTHONPATH`` set to the copy, bytecode caching off (so a stale ``.pyc`` can
+never hide a mutant), ``-x`` and a per-mutant timeout.  Hypothesis runs the deterministic profile
 ``mutation`` (10 examples, derandomised, no database), registered by a small plugin
 written into the copy.
 
-The tests run for a mutant are the fast subset: the property suite, the theory tests,
-the doctests of the mutated module and the tests of that module (see :data:`MODULE_TESTS`),
-all with ``-m "not slow"``.  Before any mutant, each needed subset runs once unmutated and
-must pass; otherwise its mutants are reported as ``baseline-failed``.
+The tests run for a mutant are the fast subset: the property suite, the theory core tests
+(:data:`BASE_TESTS`), the doctests of the mutated module and the tests of that module (see
+:data:`MODULE_TESTS`), all with ``-m "not slow"``.  Before any mutant, each needed subset
+runs once unmutated and must pass; otherwise its mutants are reported as
+``baseline-failed``.
 
 Outcomes: ``killed`` (pytest failed), ``survived`` (pytest passed), ``timeout``,
 ``invalid`` (the mutant does not compile).  The score is killed / (killed + survived +
@@ -49,40 +50,62 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COPY_ITEMS = ("theory", "numerics", "proofs_check", "tests", "pyproject.toml")
-DEFAULT_GLOBS = ("theory/*.py", "numerics/*.py")
-BASE_TESTS = ("tests/test_properties.py", "tests/test_theory.py")
-_KILL_WALK = "tests/test_mutation_killers_walk.py"
-_KILL_BENCH = "tests/test_mutation_killers_bench.py"
+COPY_ITEMS = ("theory", "numerics", "proofs_check", "benchmarks", "tests", "pyproject.toml",
+              "conftest.py")
+DEFAULT_GLOBS = ("theory/*.py", "numerics/*.py", "benchmarks/engine.py")
+_T, _N = "tests/theory/", "tests/numerics/"
+BASE_TESTS = (
+    f"{_N}test_paper_claims_as_properties.py",
+    # the theory core: loss, gradient, Hessian, stationary points, dynamics, bad input
+    f"{_T}test_loss_gradients_hessian.py", f"{_T}test_stationary_points.py",
+    f"{_T}test_hessian_trace_at_minima.py", f"{_T}test_gd_and_sgd_dynamics.py",
+    f"{_T}test_domain_validators.py",
+)
+_CATALOGUE = (f"{_T}test_latex_export.py", "tests/cli/test_derive_command.py",
+              f"{_N}test_formula_compiler.py")
+_ENGINES = (f"{_N}test_engine_agreement.py", f"{_N}test_numba_kernel.py",
+            f"{_N}test_simulation_continuation.py")
+_DRIVER = (f"{_N}test_sgd_driver.py", f"{_N}test_simulation_continuation.py")
 MODULE_TESTS: dict[str, tuple[str, ...]] = {
-    # SymPy layer exercised by BASE_TESTS (property and theory suites) only
+    # SymPy layer exercised by BASE_TESTS (property and theory suites), plus:
     "theory/model.py": (),
     "theory/gradients.py": (),
-    "theory/hessian.py": (),
+    "theory/hessian.py": (f"{_N}test_compiled_formulas.py",),
     "theory/stationary.py": (),
-    "theory/dynamics.py": (),
+    "theory/dynamics.py": (f"{_N}test_compiled_formulas.py",),
     "theory/symbols.py": (),
-    "theory/errors.py": (),
-    "theory/lamperti.py": ("tests/test_lamperti.py", _KILL_WALK),
-    "theory/latex.py": ("tests/test_derive.py",),
-    "theory/catalogue.py": ("tests/test_derive.py",),
-    "theory/walk.py": ("tests/test_walk_numerics.py", _KILL_WALK),
-    "numerics/sgd.py": ("tests/test_sgd_engine.py", "tests/test_kernel_numba.py",
-                        "tests/test_mutation_killers.py", _KILL_BENCH),
-    "numerics/schedules.py": ("tests/test_schedules.py", "tests/test_sgd_engine.py"),
-    "numerics/rng.py": ("tests/test_sgd_engine.py",),
-    "numerics/formulas.py": ("tests/test_sgd_engine.py",),
-    "numerics/metrics.py": ("tests/test_numerics_hessian.py", "tests/test_sgd_engine.py"),
-    "numerics/hessian.py": ("tests/test_numerics_hessian.py",),
-    "numerics/walk.py": ("tests/test_walk_numerics.py", _KILL_WALK),
-    "numerics/_kernel_numba.py": ("tests/test_kernel_numba.py", _KILL_BENCH),
-    "numerics/bench.py": ("tests/test_sgd_engine.py",
-                          "tests/test_cli_simulate.py::test_bench_json_small", _KILL_BENCH),
+    "theory/domain.py": (f"{_N}test_run_configs.py",),
+    "theory/conventions.py": (f"{_T}test_conventions.py",),
+    "theory/lamperti.py": (f"{_T}test_lamperti_classification.py",),
+    "theory/latex.py": _CATALOGUE,
+    "theory/catalogue.py": _CATALOGUE,
+    "theory/walk.py": (f"{_T}test_log_ratio_walk_laws.py", f"{_N}test_sgd_walk.py",
+                       f"{_N}test_compiled_formulas.py"),
+    "numerics/sgd.py": (*_DRIVER, *_ENGINES, f"{_N}test_sgd_limits.py"),
+    "numerics/_engines.py": (*_ENGINES, *_DRIVER),
+    "numerics/_kernel_numba.py": _ENGINES,
+    "numerics/steps.py": (f"{_N}test_engine_agreement.py",),
+    "numerics/result.py": (*_DRIVER, f"{_N}test_hessian_estimators.py"),
+    "numerics/config.py": (f"{_N}test_run_configs.py", *_DRIVER, f"{_N}test_numba_kernel.py"),
+    "numerics/compile.py": (f"{_N}test_formula_compiler.py", f"{_N}test_compiled_formulas.py",
+                            f"{_N}test_random_walk.py"),
+    "numerics/schedules.py": (f"{_N}test_batch_schedules.py", *_DRIVER),
+    "numerics/rng.py": _DRIVER,
+    "numerics/formulas.py": (f"{_N}test_compiled_formulas.py", f"{_N}test_engine_agreement.py"),
+    "numerics/metrics.py": (f"{_N}test_per_seed_metrics.py", f"{_N}test_hessian_estimators.py",
+                            f"{_N}test_sgd_driver.py"),
+    "numerics/hessian.py": (f"{_N}test_hessian_estimators.py",),
+    "numerics/stats.py": (f"{_N}test_random_walk.py", f"{_N}test_sgd_walk.py"),
+    "numerics/random_walk.py": (f"{_N}test_random_walk.py",),
+    "numerics/sgd_walk.py": (f"{_N}test_sgd_walk.py",),
+    "benchmarks/engine.py": (f"{_N}test_benchmark_engine.py",
+                             "tests/cli/test_simulate_command.py::test_bench_json_small"),
 }
 """Test files run for a mutant of each module, besides BASE_TESTS and its doctests.  A
 module missing here gets BASE_TESTS only (a warning is printed)."""
@@ -188,19 +211,22 @@ def _apply(node: ast.AST, kind: str) -> ast.AST:
     raise ValueError(kind)
 
 
-def _sites(source: str) -> list[tuple[ast.AST, str]]:
-    tree = ast.parse(source)
+def _walk_sites(tree: ast.Module, source: str) -> Iterator[tuple[ast.AST, str]]:
+    """(node, kind) for every mutable site of ``tree`` (parsed from ``source``), in walk
+    order: the order that numbers the mutants of a file."""
     lines = source.splitlines()
     skip = _excluded_nodes(tree)
-    out = []
     for node in ast.walk(tree):
         if id(node) in skip or not hasattr(node, "lineno"):
             continue
         if "pragma: no mutate" in lines[node.lineno - 1]:
             continue
         for kind in _site_kinds(node):
-            out.append((node, kind))
-    return out
+            yield node, kind
+
+
+def _sites(source: str) -> list[tuple[ast.AST, str]]:
+    return list(_walk_sites(ast.parse(source), source))
 
 
 def enumerate_mutants(rel: str, source: str) -> list[Mutant]:
@@ -223,9 +249,6 @@ def mutate_source(source: str, mutant: Mutant) -> str:
 def _reparse_with_target(source: str, mutant: Mutant, replacement: ast.AST) -> ast.AST:
     """A fresh tree in which the mutant's node is replaced (matched by walk position)."""
     tree = ast.parse(source)
-    lines = source.splitlines()
-    skip = _excluded_nodes(tree)
-    count = 0
     parents: dict[int, tuple[ast.AST, str, int | None]] = {}
     for parent in ast.walk(tree):
         for field, value in ast.iter_fields(parent):
@@ -235,22 +258,16 @@ def _reparse_with_target(source: str, mutant: Mutant, replacement: ast.AST) -> a
                         parents[id(item)] = (parent, field, i)
             elif isinstance(value, ast.AST):
                 parents[id(value)] = (parent, field, None)
-    for node in ast.walk(tree):
-        if id(node) in skip or not hasattr(node, "lineno"):
-            continue
-        if "pragma: no mutate" in lines[node.lineno - 1]:
-            continue
-        for kind in _site_kinds(node):
-            if count == mutant.index:
-                if kind != mutant.kind:
-                    raise RuntimeError(f"site {mutant.ident} moved")
-                parent, field, pos = parents[id(node)]
-                if pos is None:
-                    setattr(parent, field, replacement)
-                else:
-                    getattr(parent, field)[pos] = replacement
-                return tree
-            count += 1
+    for count, (node, kind) in enumerate(_walk_sites(tree, source)):
+        if count == mutant.index:
+            if kind != mutant.kind:
+                raise RuntimeError(f"site {mutant.ident} moved")
+            parent, field, pos = parents[id(node)]
+            if pos is None:
+                setattr(parent, field, replacement)
+            else:
+                getattr(parent, field)[pos] = replacement
+            return tree
     raise RuntimeError(f"site {mutant.ident} not found")
 
 

@@ -8,12 +8,12 @@ certified rigorous).  Every result names its backend.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from typing import Any
 
 import mpmath
 import sympy as sp
 
+from numerics.compile import compile
 from theory.hessian import hessian_coefficients
 from theory.symbols import S, n, r
 
@@ -224,5 +224,5 @@ def check_hessian_quadratic_forms(
 
 
 def _eval_coef(iv: _Iv, expr: sp.Expr, s_val: Any, r_val: Any, n_: int) -> Any:
-    fn: Callable[..., Any] = sp.lambdify((S, r, n), expr, modules=[{}, "math"])
+    fn = compile(expr, (S, r, n), "arb" if iv.flint is not None else "iv")
     return fn(s_val, r_val, iv.exact(sp.Integer(n_)))

@@ -1,0 +1,188 @@
+"""What a simulation returns: per-seed results with their metrics, and the state to continue.
+
+:class:`SimulationResult` holds the coordinates at the start and the end of every seed, the
+checkpoint metrics and the recorded coordinates; :class:`SimState` holds everything needed
+to continue the same runs bit for bit (``simulate(..., start=result.state)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import formulas, metrics
+from .config import SimConfig
+
+__all__ = ["CHECKPOINT_METRICS", "STATUSES", "SimState", "SimulationResult"]
+
+STATUSES: tuple[str, ...] = ("converged", "running", "diverged")
+CHECKPOINT_METRICS: tuple[str, ...] = ("loss_gap", "support", "winner", "alignment", "r")
+
+
+@dataclass(frozen=True)
+class SimState:
+    """The state of a batch of runs after ``step`` steps: continue them with
+    ``simulate(..., start=state)`` (the same configuration, any number of further steps).
+
+    ``engine`` holds the engine's arrays (one row per seed, in seed order), ``streams`` the
+    position of every seed's batch stream: the generator states before the block that holds
+    step ``step`` was drawn (None for schedules without randomness), and ``a0``/``perp0`` the
+    start of each run (its alignment is measured against it).
+    """
+
+    step: int
+    run_key: tuple[Any, ...]
+    engine: dict[str, np.ndarray]
+    streams: tuple[dict[str, Any], ...] | None
+    a0: np.ndarray
+    perp0: np.ndarray
+
+    def rows(self, lo: int, hi: int) -> SimState:
+        """The state of seeds lo .. hi - 1 (a chunk)."""
+        return SimState(
+            self.step, self.run_key, {k: v[lo:hi] for k, v in self.engine.items()},
+            None if self.streams is None else self.streams[lo:hi],
+            self.a0[lo:hi], self.perp0[lo:hi])
+
+
+@dataclass
+class SimulationResult:
+    """What :func:`numerics.simulate` returns.  Arrays are indexed by seed (row k is seed
+    ``seed_ids[k]``).
+
+    ``a0``, ``a``: (seeds, n) data coordinates at the start and the end; ``perp0``,
+    ``perp``: (seeds,) Euclidean norm of the orthogonal part; ``status``: per seed, one of
+    :data:`STATUSES`; ``diverged_at``: step of divergence (-1 if none);
+    ``checkpoint_steps`` (K,) and ``checkpoints[name]`` (K, seeds) for each name in
+    :data:`CHECKPOINT_METRICS`; ``record_steps``/``record_a`` (R, seeds, n)/``record_perp``
+    (R, seeds) when asked for; ``w`` (seeds, d) final iterate for the full engine;
+    ``state`` continues the runs.
+    """
+
+    config: SimConfig
+    seed_ids: np.ndarray
+    a0: np.ndarray
+    a: np.ndarray
+    perp0: np.ndarray
+    perp: np.ndarray
+    r: np.ndarray
+    alignment: np.ndarray
+    diverged_at: np.ndarray
+    checkpoint_steps: np.ndarray
+    checkpoints: dict[str, np.ndarray]
+    record_steps: np.ndarray
+    record_a: np.ndarray
+    record_perp: np.ndarray
+    w: np.ndarray | None = None
+    state: SimState | None = None
+    init_given: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The configuration as printed by ``aesgd simulate --json``."""
+        out = self.config.to_json()
+        out["init"] = "given" if self.init_given else "random"
+        if self.state is not None and self.state.step != self.config.steps:
+            out["start_step"] = int(self.state.step - self.config.steps)
+        return out
+
+    # derived per-seed metrics -----------------------------------------------------
+    @property
+    def loss_gap(self) -> np.ndarray:
+        return metrics.loss_gap(self.a, self.perp, self.config.conventions)
+
+    @property
+    def support(self) -> np.ndarray:
+        return metrics.support(self.a, self.config.support_threshold)
+
+    @property
+    def winner(self) -> np.ndarray:
+        return metrics.winner(self.a, self.config.conventions)
+
+    @property
+    def status(self) -> np.ndarray:
+        gap = self.loss_gap
+        out = np.where(np.abs(gap) <= self.config.converged_tol, "converged", "running")
+        return np.where(self.diverged_at >= 0, "diverged", out)
+
+    @property
+    def hessian_trace(self) -> np.ndarray:
+        """tr H at the limit point (coordinates under the support threshold set to 0)."""
+        c = self.config
+        return metrics.trace_limit(self.a, self.perp, c.d, c.conventions, c.support_threshold)
+
+    @property
+    def hessian_trace_iterate(self) -> np.ndarray:
+        """tr H at the raw final iterate (tiny positive coordinates still active)."""
+        return metrics.trace_iterate(self.a, self.perp, self.config.d, self.config.conventions)
+
+    def runs(self) -> list[dict[str, Any]]:
+        """One dict per seed (JSON-ready).  Metrics of a diverged seed are ``None``."""
+        status = self.status
+        cols = {
+            "support": self.support,
+            "winner": self.winner,
+            "alignment": self.alignment,
+            "loss_gap": self.loss_gap,
+            "r": self.r,
+            "hessian_trace": self.hessian_trace,
+            "hessian_trace_iterate": self.hessian_trace_iterate,
+        }
+        out = []
+        for k, sid in enumerate(self.seed_ids):
+            run: dict[str, Any] = {
+                "seed": int(sid),
+                "status": str(status[k]),
+                "diverged_at": int(self.diverged_at[k]) if self.diverged_at[k] >= 0 else None,
+            }
+            ok = status[k] != "diverged"
+            for name, col in cols.items():
+                run[name] = col[k].item() if ok else None
+            out.append(run)
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """Counts by status and support, means of the metrics over non-diverged seeds,
+        and the closed-form trace at a 1-sparse minimum for comparison."""
+        c = self.config
+        status = self.status
+        ok = status != "diverged"
+        sup = self.support[ok]
+        support_counts = {
+            int(k): int(v) for k, v in zip(*np.unique(sup, return_counts=True), strict=True)
+        }
+
+        def mean(x: np.ndarray) -> float | None:
+            return float(np.mean(x[ok])) if ok.any() else None
+
+        return {
+            "params": self.params,
+            "seeds": int(self.seed_ids.size),
+            "status_counts": {s: int(np.sum(status == s)) for s in STATUSES},
+            "support_counts": support_counts,
+            "fraction_one_sparse": float(np.mean(sup == 1)) if sup.size else None,
+            "mean_alignment": mean(self.alignment),
+            "mean_abs_alignment": mean(np.abs(self.alignment)),
+            "max_loss_gap": float(np.max(self.loss_gap[ok])) if ok.any() else None,
+            "mean_hessian_trace": mean(self.hessian_trace),
+            "mean_hessian_trace_iterate": mean(self.hessian_trace_iterate),
+            "trace_at_min_s1": float(formulas.trace_at_min()(c.d, c.n, 1)),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"runs": [...], "summary": {...}}`` as printed by ``aesgd simulate --json``."""
+        return {"runs": self.runs(), "summary": self.summary()}
+
+    def save_npz(self, path: str) -> None:
+        """``a0``, ``a`` (seeds, n), ``perp0``, ``perp`` (seeds,), and ``diverged_at``."""
+        np.savez(
+            path,
+            a0=self.a0,
+            a=self.a,
+            perp0=self.perp0,
+            perp=self.perp,
+            diverged_at=self.diverged_at,
+        )

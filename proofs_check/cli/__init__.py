@@ -1,0 +1,70 @@
+"""The ``aesgd`` command line: one entry point, shared options, one module per command.
+
+Each command lives in ``proofs_check/cli/<name>.py`` and exposes ``register(subparsers)``,
+which adds its parser and the function that runs it (taking the parsed namespace and
+returning an exit code; its docstring is the command's help and description); the shared
+options are in :mod:`proofs_check.cli._options`.
+Building the parser imports no SymPy, SciPy, Matplotlib or report code: each command
+imports what it needs when it runs.
+
+Exit codes: 0 ok, 1 a failed verdict (``verify``), 2 bad input, 130 interrupted.  Bad input
+never produces a traceback: argparse's usage errors (which exit through ``SystemExit``, as
+argparse does), a :class:`theory.domain.DomainError` (its parameter spelled as the flag,
+``--batch-size=0 must be ...``) and an unreadable or unwritable path print one line on
+stderr.
+
+>>> build_parser().parse_args(["derive", "--format", "json"]).format
+'json'
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from theory.domain import DomainError
+
+from . import bench, derive, simulate, verify, walk
+from ._options import UsageParser, error_line
+
+__all__ = ["SUBCOMMANDS", "UsageParser", "build_parser", "main"]
+
+SUBCOMMANDS: tuple[str, ...] = ("derive", "simulate", "bench", "walk", "verify")
+
+_MODULES = (derive, simulate, bench, walk, verify)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``aesgd`` parser with every sub-command of ``SUBCOMMANDS``."""
+    parser = UsageParser(
+        prog="aesgd",
+        description=(
+            "Executable mathematics for Ghosh, Frei, Ha, Yu (arXiv:2308.03215): "
+            "SGD batch size and single-neuron autoencoders."
+        ),
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=UsageParser)
+    for module in _MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 a failed verdict, 2 bad input)."""
+    args = build_parser().parse_args(argv)
+    where = f"aesgd {args.command}"
+    try:
+        return int(args.func(args))
+    except DomainError as exc:
+        print(f"{where}: error: {error_line(exc, getattr(args, 'command_parser', None))}",
+              file=sys.stderr)
+        return 2
+    except OSError as exc:  # unwritable output path, full disk, ...
+        name = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
+        print(f"{where}: error: cannot write or read{name}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{where}: interrupted", file=sys.stderr)
+        return 130
