@@ -1,17 +1,24 @@
 """The claim registry's data model: claims, checks, wrong variants, and running them.
 
 A :class:`Check` is one route to a claim: an oracle function of :mod:`proofs_check.oracles`
-with fixed arguments, named after that function (``symbolic.minimum_value``,
-``simulation.check_sparse_limit(batch_size=5)``), with the wrong variants it must reject
-declared next to it (:class:`Variant`).  A :class:`Claim` has a stable id, a statement in
-words and in LaTeX, a provenance (``paper``, ``derived``, ``classical``), conventions and
-checks of at least two oracle kinds.  A :class:`Mutant` is a variant ready to run (its
-check must return ``fail``).
+with fixed arguments, named after that function (``symbolic.hessian_coefficients``,
+``simulation.check_sparse_limit(batch_size=5)``).  It declares what its reference value
+rests on (``relies_on``: the library modules it calls besides the formula under test, and
+the non-library ingredients) and whether it is *independent*: it shares no code with the
+formula under test beyond the model's definition (checked by tracing, in the tests).
+Next to it stand the wrong variants it must reject (:class:`Variant`): each replaces a
+library function or constant (``target``) by a wrong one; :mod:`proofs_check.variants`
+applies it in a fresh process and runs the claim, which must then fail.
+
+A :class:`Claim` has a stable id, a statement in words and in LaTeX, a provenance
+(``paper``, ``derived``, ``classical``), conventions, its ``subject`` (the library
+functions that derive it: the formula under test) and routes of at least two oracle kinds,
+at least one of them independent.
 
 >>> from proofs_check.oracles import symbolic
->>> ch = Check(symbolic.minimum_value, "symbolic", "minimum value")
+>>> ch = Check(symbolic.hessian_coefficients, "symbolic", "Hessian coefficients")
 >>> ch.name, ch.run(Budget()).status
-('symbolic.minimum_value', 'pass')
+('symbolic.hessian_coefficients', 'pass')
 """
 
 from __future__ import annotations
@@ -66,17 +73,16 @@ def _call(fn: CheckFn, params: dict[str, Any], budget: Budget,
 
 @dataclass(frozen=True)
 class Variant:
-    """A wrong variant of a check, declared next to it: the same oracle function with some
-    arguments replaced (``params``), or another function (``fn``); it must fail.
-
-    ``claim`` is the claim whose statement the variant contradicts.
+    """A wrong library: ``target`` (``"module:attribute"`` or ``"module:Class.method"``)
+    replaced by ``replace(original)``.  Declared next to the route that must reject it;
+    ``claim`` is the claim that must fail when it is applied.
     """
 
     id: str
     claim: str
     description: str
-    params: tuple[tuple[str, Any], ...] = ()
-    fn: CheckFn | None = None
+    target: str
+    replace: Callable[[Any], Any]
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,8 @@ class Check:
     each: tuple[Conventions, ...] | None = None
     statistical: bool = False
     variants: tuple[Variant, ...] = ()
+    relies_on: tuple[str, ...] = ()
+    independent: bool = False
 
     def __post_init__(self) -> None:
         if self.oracle not in ORACLES:
@@ -114,18 +122,6 @@ class Check:
         result.title = self.title
         return result
 
-    def mutant(self, variant: Variant) -> Mutant:
-        """The variant as a runnable :class:`Mutant` (same arguments, some replaced)."""
-        fn = self.fn if variant.fn is None else variant.fn
-        params = dict(self.params) if variant.fn is None else {}
-        params.update(variant.params)
-        each = self.each if variant.fn is None and "conventions" not in params else None
-
-        def run(budget: Budget) -> CheckResult:
-            return _call(fn, params, budget, each, variant.id, self.oracle)
-
-        return Mutant(variant.id, variant.claim, variant.description, run)
-
 
 @dataclass(frozen=True)
 class Claim:
@@ -139,19 +135,14 @@ class Claim:
     supports: tuple[str, ...] = ()
     caveat: str = ""
     key: Callable[[list[CheckResult]], str] | None = None
+    subject: tuple[Callable[..., Any], ...] = ()
 
     def oracle_kinds(self) -> set[str]:
         return {c.oracle for c in self.checks}
 
 
-@dataclass(frozen=True)
-class Mutant:
-    """A wrong variant ready to run: ``fn(budget)`` must return a failing result."""
-
-    id: str
-    claim: str
-    description: str
-    fn: Callable[[Budget], CheckResult]
+Mutant = Variant
+"""The wrong variants are also called mutants (``aesgd verify --mutants``)."""
 
 
 @dataclass
@@ -185,28 +176,38 @@ class ClaimOutcome:
             "status": self.status,
             "key": self.key_number(),
             "seconds": round(self.seconds, 3),
-            "checks": [r.to_json() for r in self.results],
+            "checks": [{**r.to_json(), "relies_on": list(ch.relies_on),
+                        "independent": ch.independent}
+                       for r, ch in zip(self.results, self.claim.checks, strict=True)],
         }
 
 
 @dataclass
 class MutantOutcome:
-    mutant: Mutant
-    result: CheckResult | None
+    """What became of a wrong variant: the status of its claim under the wrong library
+    (``None`` when the run itself failed), the routes that failed and why."""
+
+    mutant: Variant
+    status: str | None
+    failed_routes: tuple[str, ...] = ()
+    raised: tuple[str, ...] = ()
     error: str = ""
 
     @property
     def rejected(self) -> bool:
-        return self.result is not None and self.result.status == "fail"
+        """Whether verify rejected the wrong library (its claim failed)."""
+        return self.status == "fail"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.mutant.id,
             "claim": self.mutant.claim,
             "description": self.mutant.description,
+            "target": self.mutant.target,
             "rejected": self.rejected,
-            "status": None if self.result is None else self.result.status,
-            "evidence": None if self.result is None else self.result.to_json()["evidence"],
+            "status": self.status,
+            "failed_routes": list(self.failed_routes),
+            "raised": list(self.raised),
             "error": self.error,
         }
 
@@ -243,14 +244,11 @@ def run_claims(claims: Iterable[Claim], budget: Budget,
     return out
 
 
-def run_mutants(mutants: Iterable[Mutant], budget: Budget,
-                progress: Callable[[str], None] | None = None) -> list[MutantOutcome]:
-    out = []
-    for mutant in mutants:
-        try:
-            out.append(MutantOutcome(mutant, mutant.fn(budget)))
-        except Exception as exc:  # a crash is not a rejection: it is reported
-            out.append(MutantOutcome(mutant, None, f"{type(exc).__name__}: {exc}"))
-        if progress is not None:
-            progress(mutant.id)
-    return out
+def run_mutants(mutants: Iterable[Variant], budget: Budget,
+                progress: Callable[[str], None] | None = None,
+                workers: int | None = None) -> list[MutantOutcome]:
+    """Apply each wrong variant to the library in a fresh process and run its claim there
+    (:mod:`proofs_check.variants`); ``workers`` processes at a time (default: the cores)."""
+    from .variants import run_variants
+
+    return run_variants(list(mutants), budget.level, progress, workers)

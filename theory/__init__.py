@@ -4,9 +4,9 @@ Public API (loaded lazily, so that ``import theory`` or the conventions alone do
 SymPy).  The derivation modules stay importable by name (``theory.hessian``,
 ``theory.walk``, ...): their functions are the formulas the rest of the package evaluates.
 
->>> from theory import LINEAR, by_id
->>> by_id("hessian.trace_at_min", LINEAR).expr
-(d - s + 4)/n
+>>> from theory import LINEAR, RELU, by_id
+>>> by_id("hessian.trace_at_min", RELU).expr, by_id("hessian.trace_at_min", LINEAR).expr
+((d - s + 4)/n, (d - n + 4)/n)
 """
 
 from __future__ import annotations

@@ -179,10 +179,17 @@ def cyclic_class_size() -> sp.Expr:
 
 @cache
 def dead_init_probability() -> sp.Expr:
-    """``relu.dead_init``: P(all a_i(0) <= 0) = 2^-n for a centred Gaussian initialisation."""
+    """``relu.dead_init``: P(all a_i(0) <= 0) = 2^-n for a centred Gaussian initialisation.
+
+    With w_0 ~ N(0, (s0^2/d) I_d) and orthonormal data the a_i(0) = <w_0, x_i> are
+    independent N(0, s0^2/d); each is <= 0 with the probability the density integrates to
+    on (-oo, 0], and the n events are independent.
+    """
+    x = sp.Symbol("x", real=True)
+    var = sp.Symbol("sigma0", positive=True) ** 2
+    density = sp.exp(-(x**2) / (2 * var)) / sp.sqrt(2 * sp.pi * var)
+    per_coordinate = sp.simplify(sp.integrate(density, (x, -sp.oo, 0)))
     k = sp.Symbol("k", integer=True, positive=True)
-    # each a_i(0) is a centred Gaussian, independent across i (orthonormal data)
-    per_coordinate = sp.Rational(1, 2)
     return sp.powsimp(sp.Product(per_coordinate, (k, 1, n)).doit().rewrite(sp.Pow))
 
 

@@ -24,7 +24,7 @@ from functools import cache
 
 import sympy as sp
 
-from .conventions import Conventions
+from .conventions import RELU, Conventions
 from .gradients import per_sample_gradient_coefficients
 from .model import explicit_loss, region_sigma, weight_vector
 from .symbols import P_plus, S, d, m, n, r, s
@@ -136,13 +136,19 @@ def hessian_trace() -> sp.Expr:
 
 
 @cache
-def spectrum_at_min() -> tuple[tuple[sp.Expr, sp.Expr], ...]:
-    """``hessian.spectrum_at_min``: (eigenvalue, multiplicity) pairs at an s-sparse minimum.
+def spectrum_at_min(conventions: Conventions = RELU) -> tuple[tuple[sp.Expr, sp.Expr], ...]:
+    """``hessian.spectrum_at_min``: (eigenvalue, multiplicity) pairs at a global minimum.
 
-    At a global minimum (SPEC ``minima.set``) w is a unit vector supported on the s active
-    coordinates, so Qw = w, r = S = 1.  With P_w = w w^T, P_mid = Q - P_w and
-    P_out = I - Q (orthogonal projectors of ranks 1, s - 1, d - s):
-    H = (1/n)[S (P_w + P_mid + P_out) + 4 r P_w + (r - 2)(P_w + P_mid)].
+    At a global minimum (SPEC ``minima.set``) w is a unit vector in the range of Q, the
+    projector on the m active data directions, so Qw = w and r = S = 1.  With P_w = w w^T,
+    P_mid = Q - P_w and P_out = I - Q (orthogonal projectors of ranks 1, m - 1, d - m):
+    H = (1/n)[S (P_w + P_mid + P_out) + 4 r P_w + (r - 2)(P_w + P_mid)].  The number of
+    active coordinates is :func:`active_count_at_min`: m = s (the support) for relu with
+    relu'(0) = 0, m = n for linear and for relu with relu'(0) = 1.
+
+    >>> from theory.conventions import LINEAR
+    >>> spectrum_at_min(LINEAR)[1]
+    (0, n - 1)
     """
     c = hessian_coefficients()
     at_min = {S: 1, r: 1}
@@ -150,21 +156,23 @@ def spectrum_at_min() -> tuple[tuple[sp.Expr, sp.Expr], ...]:
     on_w = c["identity"] + c["symmetric_outer"] * 2 * r + c["Q"]
     on_mid = c["identity"] + c["Q"]
     on_out = c["identity"]
+    active = active_count_at_min(conventions, s)
     return (
         (sp.simplify(on_w.subs(at_min)), sp.Integer(1)),
-        (sp.simplify(on_mid.subs(at_min)), s - 1),
-        (sp.simplify(on_out.subs(at_min)), d - s),
+        (sp.simplify(on_mid.subs(at_min)), active - 1),
+        (sp.simplify(on_out.subs(at_min)), d - active),
     )
 
 
 @cache
-def trace_at_min() -> sp.Expr:
-    """``hessian.trace_at_min``: tr H = (d - s + 4)/n, the multiplicity-weighted spectrum.
+def trace_at_min(conventions: Conventions = RELU) -> sp.Expr:
+    """``hessian.trace_at_min``: tr H = (d - m + 4)/n, the multiplicity-weighted spectrum.
 
-    Cross-checked against :func:`hessian_trace` with S = r = 1, m = s.
+    (d - s + 4)/n for relu with relu'(0) = 0 (m = s), (d - n + 4)/n otherwise (m = n).
+    Cross-checked against :func:`hessian_trace` with S = r = 1.
     """
-    total = sum((ev * mult for ev, mult in spectrum_at_min()), sp.Integer(0))
-    general = hessian_trace().subs({S: 1, r: 1, m: s})
+    total = sum((ev * mult for ev, mult in spectrum_at_min(conventions)), sp.Integer(0))
+    general = hessian_trace().subs({S: 1, r: 1, m: active_count_at_min(conventions, s)})
     if sp.simplify(total - general) != 0:  # pragma: no cover - a derivation error
         raise AssertionError("spectrum and trace formula disagree")
     return sp.together(sp.expand(total))
@@ -172,9 +180,10 @@ def trace_at_min() -> sp.Expr:
 
 @cache
 def lambda_max_at_min() -> sp.Expr:
-    """``hessian.spectrum_at_min`` (P5): the largest eigenvalue at every minimum is 4/n.
+    """``hessian.lambda_max`` (P5): the largest eigenvalue at every minimum is 4/n.
 
-    The maximum of {4/n, 0, 1/n} does not depend on s or d (for n >= 1).
+    The maximum of {4/n, 0, 1/n} does not depend on s, m or d (for n >= 1); the
+    eigenvalues are those of :func:`spectrum_at_min` under any conventions.
     """
     eigs = [ev for ev, _ in spectrum_at_min()]
     return sp.simplify(sp.Max(*eigs))

@@ -19,6 +19,7 @@ one of the classified points (:func:`exhaustive_check`).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -27,7 +28,7 @@ import sympy as sp
 from .conventions import Conventions
 from .gradients import per_sample_gradient_coefficients
 from .model import activation_patterns, explicit_loss, reduced_loss
-from .symbols import S, a_i, r
+from .symbols import S, a_i, n, r
 
 __all__ = [
     "classify_reduced",
@@ -119,18 +120,29 @@ def exhaustive_check(
     n_: int,
     conventions: Conventions,
     samples: int = 3,
-    expected_min: sp.Expr | None = None,
+    classes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Route 2: every stationary point of the explicit loss is a minimum or has S = 0.
 
     For each activation pattern the polynomial system grad L = 0 is solved by SymPy.
     Solution families (curves of minima) are sampled at ``samples`` rational parameter
     values.  Returns counts and the list of offending points (empty when the claim holds).
-    ``expected_min`` overrides the minimum value the points are compared with (a negative
-    control passes a wrong one and must see every minimum reported as "other").
+    Each point is compared with ``classes`` (the shape of :func:`classify_reduced`: a
+    ``minimum`` with its S, r and loss, a ``dead`` set with its S and loss, in symbolic n);
+    by default SPEC's S = r = 1, L = (n - 1)/(2n) and S = 0, L = 1/2.  A route passes the
+    classes the library derived, so that a wrong derivation shows up as points classified
+    "other".
     """
+    if classes is None:
+        classes = {"minimum": {"S": sp.Integer(1), "r": sp.Integer(1),
+                               "loss": (n - 1) / (2 * n)},
+                   "dead": {"S": sp.Integer(0), "loss": sp.Rational(1, 2)}}
+    at_n = {n: n_}
+    want_min = {k: sp.Integer(v) if isinstance(v, int) else v.subs(at_n)
+                for k, v in classes["minimum"].items()}
+    want_dead = {k: sp.Integer(v) if isinstance(v, int) else v.subs(at_n)
+                 for k, v in classes["dead"].items()}
     found = {"minimum": 0, "dead": 0, "other": []}  # type: dict[str, Any]
-    target_min = sp.Rational(n_ - 1, 2 * n_) if expected_min is None else expected_min
     for pattern in activation_patterns(n_, conventions):
         loss, w = explicit_loss(d_, n_, conventions, pattern)
         grad = [sp.diff(loss, wm) for wm in w]
@@ -145,19 +157,21 @@ def exhaustive_check(
             )
             for combo in combos:
                 assign = dict(zip(free, combo, strict=True))
-                point = {wm: sp.simplify(sp.sympify(sol.get(wm, wm)).subs(assign)) for wm in w}
+                point = {wm: sp.simplify(sol.get(wm, wm).subs(assign)) for wm in w}
                 if any(not v.is_real for v in point.values()):
                     continue  # parameter outside the real part of the family
                 if not _consistent(point, w, pattern, conventions):
                     continue
-                value = sp.simplify(loss.subs(point))
-                s_val = sum(
-                    (point[w[i]] ** 2 for i in range(n_) if pattern[i]), sp.Integer(0)
-                )
-                if value == target_min and sp.simplify(s_val - 1) == 0:
+                got = {
+                    "loss": sp.simplify(loss.subs(point)),
+                    "S": sp.simplify(sum((point[w[i]] ** 2 for i in range(n_) if pattern[i]),
+                                         sp.Integer(0))),
+                    "r": sp.simplify(sum((v**2 for v in point.values()), sp.Integer(0))),
+                }
+                if all(sp.simplify(got[k] - v) == 0 for k, v in want_min.items()):
                     found["minimum"] += 1
-                elif value == sp.Rational(1, 2) and sp.simplify(s_val) == 0:
+                elif all(sp.simplify(got[k] - v) == 0 for k, v in want_dead.items()):
                     found["dead"] += 1
                 else:
-                    found["other"].append((pattern, point, value))
+                    found["other"].append((pattern, point, got["loss"]))
     return found

@@ -67,7 +67,7 @@ P_plus = sp.Symbol("P_plus", positive=True, integer=True)
 SYMBOL_MEANINGS: dict[str, str] = {
     "d": "ambient dimension (d >= n)",
     "n": "number of orthonormal data points x_1..x_n",
-    "s": "number of nonzero (active) coordinates of a global minimum",
+    "s": "support size of a global minimum (its number of nonzero coordinates)",
     "b": "batch size, 1 <= b <= n",
     "eta": "SGD step size (the update is w - (eta/b) sum_{i in B} grad l_i)",
     "gamma": "per-sample rate gamma = eta/b",
@@ -79,6 +79,8 @@ SYMBOL_MEANINGS: dict[str, str] = {
     "a_j": "data coordinate a_j = <w, x_j>",
     "a_k": "data coordinate a_k = <w, x_k>",
     "p": "probability that j is in the batch and k is not",
-    "m": "number of active data coordinates at w (linear: n; relu: #{i: a_i > 0})",
+    "m": "number of active data coordinates at w (rank of Q): linear n; relu #{i: a_i > 0}, "
+         "or #{i: a_i >= 0} under relu'(0) = 1 (at a minimum: m = s for relu with "
+         "relu'(0) = 0, m = n otherwise)",
     "P_plus": "|P+|, the number of initially positive data coordinates (relu)",
 }

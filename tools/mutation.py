@@ -6,6 +6,7 @@ Usage::
                              [--timeout SEC] [--jobs J] [--json out.json] [--list]
     python tools/mutation.py --only numerics/random_walk.py:225:36:const ...   # exactly these
     python tools/mutation.py --from-json out.json --survivors           # re-run survivors
+    python tools/mutation.py --judge verify --max-mutants 60 --seed 9   # aesgd verify alone
 
 Each mutant is one AST-level change of one source file:
 
@@ -31,6 +32,12 @@ The tests run for a mutant are the fast subset: the property suite, the theory c
 :data:`MODULE_TESTS`), all with ``-m "not slow"``.  Before any mutant, each needed subset
 runs once unmutated and must pass; otherwise its mutants are reported as
 ``baseline-failed``.
+
+``--judge verify`` judges each mutant by ``aesgd verify --quick`` alone (no pytest): a mutant
+is killed iff verify exits with a non-zero code.  Its default sample is the mathematics:
+the constant (+1) and operator (``+ -`` and ``* /`` swapped) mutants of theory/ and
+numerics/, without the validation layer (:data:`VERIFY_EXCLUDED`: domain, config), the
+benchmarks and the optional compiled kernel.
 
 Outcomes: ``killed`` (pytest failed), ``survived`` (pytest passed), ``timeout``,
 ``invalid`` (the mutant does not compile).  The score is killed / (killed + survived +
@@ -59,6 +66,12 @@ ROOT = Path(__file__).resolve().parents[1]
 COPY_ITEMS = ("theory", "numerics", "proofs_check", "benchmarks", "tests", "pyproject.toml",
               "conftest.py")
 DEFAULT_GLOBS = ("theory/*.py", "numerics/*.py", "benchmarks/engine.py")
+VERIFY_GLOBS = ("theory/*.py", "numerics/*.py")
+VERIFY_EXCLUDED = frozenset({"theory/domain.py", "numerics/config.py",
+                             "numerics/_kernel_numba.py"})
+"""Outside the sample of ``--judge verify``: the validation layer and the optional kernel."""
+VERIFY_KINDS = ("const", "swap-add", "swap-mul")
+VERIFY_COMMAND = ("-m", "proofs_check.cli", "verify", "--quick", "--no-progress")
 _T, _N = "tests/theory/", "tests/numerics/"
 BASE_TESTS = (
     f"{_N}test_paper_claims_as_properties.py",
@@ -308,6 +321,20 @@ class Workspace:
         status = "survived" if proc.returncode in (0, 5) else "killed"
         return status, time.monotonic() - t0, " | ".join(tail)
 
+    def verify(self, timeout: float) -> tuple[str, float, str]:
+        """``aesgd verify --quick`` in the copy: killed iff it exits non-zero."""
+        t0 = time.monotonic()
+        try:
+            proc = subprocess.run([sys.executable, *VERIFY_COMMAND], cwd=self.dir,
+                                  env=self.env(), capture_output=True, text=True,
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return "timeout", time.monotonic() - t0, ""
+        lines = (proc.stdout + proc.stderr).strip().splitlines()
+        failing = [ln.split()[0] for ln in lines if " FAIL " in ln or " UNDECIDED " in ln]
+        detail = ("failing: " + " ".join(failing[:6])) if failing else " | ".join(lines[-2:])
+        return ("survived" if proc.returncode == 0 else "killed"), time.monotonic() - t0, detail
+
     def run_mutant(self, mutant: Mutant, tests: list[str], timeout: float) -> Outcome:
         path = self.dir / mutant.file
         original = path.read_text()
@@ -318,7 +345,10 @@ class Workspace:
             except (SyntaxError, ValueError, RuntimeError) as err:
                 return Outcome(mutant, "invalid", 0.0, str(err))
             path.write_text(new)
-            status, secs, detail = self.pytest(tests, timeout)
+            if tests == ["verify"]:
+                status, secs, detail = self.verify(timeout)
+            else:
+                status, secs, detail = self.pytest(tests, timeout)
             return Outcome(mutant, status, secs, detail)
         finally:
             path.write_text(original)
@@ -327,8 +357,21 @@ class Workspace:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def tests_for(rel: str) -> list[str]:
+def tests_for(rel: str, judge: str = "pytest") -> list[str]:
+    """The tests judging a mutant of ``rel`` (``["verify"]``: aesgd verify --quick alone)."""
+    if judge == "verify":
+        return ["verify"]
     return [*BASE_TESTS, *MODULE_TESTS.get(rel, ()), rel]
+
+
+def pragma_lines(files: list[str]) -> list[str]:
+    """The ``# pragma: no mutate`` lines of ``files`` (counted and shown with every run)."""
+    out = []
+    for rel in files:
+        for k, line in enumerate((ROOT / rel).read_text().splitlines(), 1):
+            if "pragma: no mutate" in line:
+                out.append(f"{rel}:{k}: {line.strip()}")
+    return out
 
 
 def select(everything: list[Mutant], only: list[str] | None, from_json: str | None,
@@ -382,7 +425,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="run exactly the mutants of a --json output file; no sampling")
     ap.add_argument("--survivors", action="store_true",
                     help="with --from-json: only its mutants that survived")
+    ap.add_argument("--judge", choices=("pytest", "verify"), default="pytest",
+                    help="what judges a mutant: the fast test subset (default) or "
+                         "`aesgd verify --quick` alone")
+    ap.add_argument("--kinds", default=None,
+                    help="comma-separated mutant kinds to sample (default: all; with "
+                         f"--judge verify: {','.join(VERIFY_KINDS)})")
     args = ap.parse_args(argv)
+    judge = args.judge
+    kinds = (args.kinds.split(",") if args.kinds else
+             (list(VERIFY_KINDS) if judge == "verify" else None))
     if args.survivors and not args.from_json:
         ap.error("--survivors needs --from-json")
 
@@ -395,18 +447,25 @@ def main(argv: list[str] | None = None) -> int:
                        json.loads(Path(args.from_json).read_text())["outcomes"]]
         files = sorted({i.split(":", 1)[0] for i in idents})
     else:
+        globs = VERIFY_GLOBS if judge == "verify" else DEFAULT_GLOBS
         files = sorted(
-            str(p.relative_to(ROOT)) for g in DEFAULT_GLOBS for p in ROOT.glob(g)
+            str(p.relative_to(ROOT)) for g in globs for p in ROOT.glob(g)
             if p.name != "__init__.py"
+            and not (judge == "verify" and str(p.relative_to(ROOT)) in VERIFY_EXCLUDED)
         )
     for rel in files:
         if not (ROOT / rel).is_file():
             ap.error(f"no such source file: {rel}")
-        if rel not in MODULE_TESTS:
+        if judge == "pytest" and rel not in MODULE_TESTS:
             print(f"warning: {rel} has no MODULE_TESTS entry (BASE_TESTS only)", flush=True)
     everything: list[Mutant] = []
     for rel in files:
-        everything.extend(enumerate_mutants(rel, (ROOT / rel).read_text()))
+        everything.extend(m for m in enumerate_mutants(rel, (ROOT / rel).read_text())
+                          if kinds is None or m.kind in kinds)
+    pragmas = pragma_lines(files)
+    print(f"{len(pragmas)} lines carry '# pragma: no mutate' in these files", flush=True)
+    for line in pragmas:
+        print(f"  {line}", flush=True)
     if args.only or args.from_json:
         sample = select(everything, args.only, args.from_json, args.survivors)
     else:
@@ -424,11 +483,13 @@ def main(argv: list[str] | None = None) -> int:
     spaces = [Workspace() for _ in range(max(1, args.jobs))]
     outcomes: list[Outcome] = []
     try:
-        groups = sorted({tuple(tests_for(m.file)) for m in sample})
+        groups = sorted({tuple(tests_for(m.file, judge)) for m in sample})
         baseline: dict[tuple[str, ...], tuple[str, float]] = {}
         def base(item: tuple[int, tuple[str, ...]]) -> None:
             k, g = item
-            status, secs, detail = spaces[k % len(spaces)].pytest(list(g), args.timeout)
+            ws = spaces[k % len(spaces)]
+            status, secs, detail = (ws.verify(args.timeout) if g == ("verify",)
+                                    else ws.pytest(list(g), args.timeout))
             baseline[g] = (status, secs)
             print(f"baseline {' '.join(g)}: {'pass' if status == 'survived' else status} "
                   f"({secs:.0f}s) {detail if status != 'survived' else ''}", flush=True)
@@ -439,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
         def work(item: tuple[int, Mutant]) -> Outcome:
             k, m = item
             ws = spaces[k % len(spaces)]
-            g = tuple(tests_for(m.file))
+            g = tuple(tests_for(m.file, judge))
             if baseline[g][0] != "survived":
                 return Outcome(m, "baseline-failed", 0.0)
             out = ws.run_mutant(m, list(g), args.timeout)
@@ -475,6 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({
             "command": " ".join([Path(sys.argv[0]).name, *(argv or sys.argv[1:])]),
+            "judge": judge, "kinds": kinds, "pragmas": pragmas,
             "total_mutants": len(everything), "sampled": len(sample), "seed": args.seed,
             "counts": counts, "score": score, "score_with_timeouts": score_t,
             "outcomes": [{**asdict(o.mutant), "status": o.status, "seconds": o.seconds,

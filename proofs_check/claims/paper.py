@@ -26,10 +26,11 @@ PAPER_CLAIMS: dict[str, tuple[str, str, tuple[str, ...]]] = {
            ("sgd.fixed_points", "sgd.sparse_limit", "sgd.orthogonal")),
     "P4": ("Full batch is flatter (Hessian trace)",
            "The full-batch minimum is flatter than the b < n minima by the trace of the Hessian.",
-           ("hessian.trace_at_min", "hessian.linear_equal", "hessian.kink_convention")),
+           ("hessian.trace_at_min", "hessian.trace_gap", "hessian.linear_equal",
+            "hessian.kink_convention")),
     "P5": ("Same top curvature",
            "All global minima share the same largest Hessian eigenvalue.",
-           ("hessian.spectrum_at_min",)),
+           ("hessian.spectrum_at_min", "hessian.lambda_max")),
     "P6": ("Random-walk tool",
            "Convergence with a constant step size is proved with a result on non-homogeneous "
            "random walks.",

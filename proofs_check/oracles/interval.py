@@ -14,7 +14,9 @@ import mpmath
 import sympy as sp
 
 from numerics.compile import compile
-from theory.hessian import hessian_coefficients
+from theory import stationary
+from theory.conventions import RELU
+from theory.hessian import hessian_coefficients, spectrum_at_min
 from theory.symbols import S, n, r
 
 from ..result import CheckResult
@@ -93,20 +95,34 @@ def _loss_on_box(iv: _Iv, box: list[Any], n_: int) -> Any:
     return total / n_
 
 
-def check_loss_lower_bound(n_: int = 2, depth: int = 7, half_width: int = 2,
-                           target: sp.Expr | None = None,
-                           force_mpmath: bool = False) -> CheckResult:
-    """``minima.value``: L >= (n - 1)/(2n) - eps on [-2, 2]^n (d = n, linear), by boxes.
+def _witness_gap(n_: int, claimed: sp.Rational) -> sp.Rational:
+    """L(x_1) - claimed at the data point x_1 = e_1, with L from its definition in exact
+    arithmetic (linear, d = n): a point of the model, not of the library.  A claimed
+    minimum other than L(x_1) fails here; the boxes show that no point lies below it."""
+    w = [sp.Integer(1) if i == 0 else sp.Integer(0) for i in range(n_)]
+    total = sp.Integer(0)
+    for i in range(n_):
+        total += sum(((wm * w[i] - (1 if m == i else 0)) ** 2 for m, wm in enumerate(w)),
+                     sp.Integer(0)) / 2
+    return sp.nsimplify(sp.simplify(total / n_ - claimed))
 
-    Branch and bound: a box is discarded when its enclosure's lower end is >= target - eps
-    (eps = 2^-depth-ish resolution, stated); otherwise it is split, to ``depth`` levels.
-    The check fails if a box is found whose enclosure lies entirely below the target, or if
-    a box that could not be resolved at the finest level does not touch the unit sphere
-    (so the near-minimisers are where ``minima.set`` says).
-    Outside the box L grows (r S term), so [-2, 2]^n contains every near-minimiser.
+
+def check_loss_lower_bound(n_: int = 2, depth: int = 7, half_width: int = 2,
+                           force_mpmath: bool = False) -> CheckResult:
+    """``minima.value``, two-sided: L >= m - eps on [-2, 2]^n (d = n, linear) by interval
+    boxes, where m is the library's minimum value, and a witness attains m exactly (the
+    data point x_1, evaluated by the loss definition): a claimed value too high fails the
+    bound (boxes entirely below it) and the witness, one too low fails the witness.
+
+    Branch and bound: a box is discarded when its enclosure's lower end is >= m - eps
+    (eps = 1/50); otherwise it is split, to ``depth`` levels.  The check fails if a box's
+    enclosure lies entirely below m, or if a box unresolved at the finest level does not
+    touch the unit sphere (the near-minimisers are where ``minima.set`` says).  Outside the
+    box L grows (r S term), so [-2, 2]^n contains every near-minimiser.
     """
     iv = _Iv(force_mpmath)
-    tgt = sp.Rational(n_ - 1, 2 * n_) if target is None else sp.Rational(target)
+    tgt = sp.Rational(stationary.min_value()["value"].subs(n, n_))
+    witness = _witness_gap(n_, tgt)
     eps = sp.Rational(1, 50)
     boxes = [[(sp.Integer(-half_width), sp.Integer(half_width))] * n_]
     unresolved = 0
@@ -133,16 +149,18 @@ def check_loss_lower_bound(n_: int = 2, depth: int = 7, half_width: int = 2,
                 nxt.append([(lo, mid) if c == 0 else (mid, hi)
                             for (lo, hi), mid, c in zip(bx, mids, choice, strict=True)])
         boxes = nxt
-    status = "fail" if below or off_sphere else "pass"
+    status = "fail" if below or off_sphere or witness != 0 else "pass"
     return CheckResult(
-        "interval lower bound of the loss on a box", "interval", status,
-        f"enclosures above (n-1)/(2n) - {eps}, except boxes of side 4/2^{depth} that touch "
-        "the shell ||w|| in [3/4, 5/4] around the claimed minimisers",
+        "interval lower bound of the loss on a box, and a witness", "interval", status,
+        f"enclosures above the claimed minimum - {eps}, except boxes of side 4/2^{depth} that "
+        "touch the shell ||w|| in [3/4, 5/4] around the claimed minimisers; the witness "
+        "exactly (rational arithmetic)",
         {"backend": iv.name, "n": n_, "boxes_evaluated": evaluated,
          "boxes_entirely_below_target": below, "unresolved_boxes_at_depth": unresolved,
          "unresolved_boxes_off_the_unit_sphere": off_sphere,
-         "target": str(tgt)},
-        "no box has an enclosure entirely below the claimed minimum",
+         "claimed_minimum": str(tgt), "witness_minus_claim": str(witness)},
+        "no box has an enclosure entirely below the claimed minimum, and the claimed "
+        "minimiser attains it",
     )
 
 
@@ -170,10 +188,10 @@ def iv_upper_below(iv: _Iv, enc: Any, tgt: sp.Rational) -> bool:
 
 def check_hessian_quadratic_forms(
     cases: tuple[tuple[int, int, int], ...] = ((5, 4, 2), (6, 3, 1), (4, 4, 4)),
-    coefficients: dict[str, sp.Expr] | None = None,
     force_mpmath: bool = False,
 ) -> CheckResult:
-    """``hessian.spectrum_at_min``: enclosures of v^T H v at a minimum contain 4/n, 0, 1/n.
+    """``hessian.spectrum_at_min``: enclosures of v^T H v at a minimum contain the library's
+    eigenvalues (4/n, 0, 1/n).
 
     At the minimum w = (1, ..., 1, 0, ...)/sqrt(s) (s positive coordinates, relu'(0) = 0)
     the closed-form Hessian's Rayleigh quotients along w, along e_1 - e_2 (inside the
@@ -181,7 +199,7 @@ def check_hessian_quadratic_forms(
     arithmetic (1/sqrt(s) is irrational), and must contain the claimed eigenvalues.
     """
     iv = _Iv(force_mpmath)
-    coef = hessian_coefficients() if coefficients is None else coefficients
+    coef = hessian_coefficients()
     rows = []
     ok = True
     for d_, n_, s_ in cases:
@@ -203,14 +221,15 @@ def check_hessian_quadratic_forms(
             vqv = sum((v[i] * v[i] * q[i] for i in range(len(v))), zero)
             return (c_id * vv + c_out * 2 * vw * vqw + c_q * vqv) / vv
 
-        checks = [("along w", quad(w), sp.Rational(4, n_))]
+        ev = [sp.Rational(e.subs(n, n_)) for e, _ in spectrum_at_min(RELU)]
+        checks = [("along w", quad(w), ev[0])]
         if s_ >= 2:
             v = [iv.exact(sp.Integer(1)), iv.exact(sp.Integer(-1))] + [zero] * (d_ - 2)
-            checks.append(("support, orthogonal to w", quad(v), sp.Integer(0)))
+            checks.append(("support, orthogonal to w", quad(v), ev[1]))
         if s_ < d_:
             v = [zero] * d_
             v[s_] = iv.exact(sp.Integer(1))
-            checks.append(("off the support", quad(v), sp.Rational(1, n_)))
+            checks.append(("off the support", quad(v), ev[2]))
         for label, enc, expected in checks:
             inside = iv.contains(enc, expected)
             ok &= inside

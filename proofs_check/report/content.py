@@ -104,10 +104,18 @@ def _checks_table(checks: list[dict[str, Any]]) -> Table:
         route = (" ", Span("code", str(ch.get("name", "")))) if ch.get("title") else ()
         note = (Span("note", str(detail)),) if detail else ()
         name = Cell((title, *route, *note))
-        rows.append((name, *_cells(ch.get("oracle", ""), ch.get("tolerance", "")),
+        rows.append((name, *_cells(ch.get("oracle", ""), _relies_on(ch),
+                                   ch.get("tolerance", "")),
                      _verdict_cell(ch.get("status")),
                      Cell((Span("code", _evidence(ch.get("evidence", {}))),))))
-    return Table(("check", "oracle", "tolerance", "status", "evidence"), tuple(rows))
+    return Table(("route", "oracle", "relies on", "tolerance", "status", "evidence"),
+                 tuple(rows))
+
+
+def _relies_on(ch: dict[str, Any]) -> str:
+    """What a route's reference rests on, and whether it is independent of the formula."""
+    base = ", ".join(map(str, ch.get("relies_on") or ())) or "nothing but the model"
+    return ("independent: " if ch.get("independent") else "") + base
 
 
 def _claim(c: dict[str, Any]) -> Section:
@@ -135,14 +143,18 @@ def _claim(c: dict[str, Any]) -> Section:
 def _mutants(mutants: list[dict[str, Any]]) -> list[Block]:
     rejected = sum(bool(m.get("rejected")) for m in mutants)
     rows = tuple(
-        (*_cells(m.get("id", ""), m.get("claim", ""), m.get("description", "")),
+        (Cell((Span("code", str(m.get("id", ""))),)),
+         *_cells(m.get("claim", "")),
+         Cell((str(m.get("description", "")), " ", Span("code", str(m.get("target", ""))))),
          Cell(("yes",), "pass") if m.get("rejected") else Cell(("NO (survived)",), "fail"),
-         *_cells(m.get("status"), m.get("error") or ""))
+         *_cells(", ".join(map(str, m.get("failed_routes") or ())) or m.get("error") or "-"))
         for m in mutants)
-    return [Heading(2, "Mutants (wrong variants that must be rejected)"),
-            Paragraph((f"{rejected} of {len(mutants)} rejected.",)),
-            Table(("mutant", "claim", "wrong variant", "rejected", "check status", "note"),
-                  rows)]
+    return [Heading(2, "Wrong libraries (mutants) that verify must reject"),
+            Paragraph((f"{rejected} of {len(mutants)} rejected.  Each replaces a library "
+                       "function, method or constant (the target) in a fresh process; it is "
+                       "rejected when its claim fails there.",)),
+            Table(("variant", "claim", "wrong library (target)", "rejected",
+                   "routes that failed"), rows)]
 
 
 def report(payload: dict[str, Any], figures: dict[str, Any], latex: dict[str, Any],

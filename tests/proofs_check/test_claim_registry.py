@@ -7,11 +7,21 @@ import json
 import pytest
 from spec_ids import SPEC_SECTION2_IDS
 
-from proofs_check.claims import PAPER_CLAIMS, checks, claims, mutants, statistical_check_count
+from proofs_check.claims import (
+    PAPER_CLAIMS,
+    checks,
+    claims,
+    mutants,
+    statistical_check_count,
+    variant_by_id,
+)
 from proofs_check.cli import main
 from proofs_check.registry import run_claims, run_mutants
 from proofs_check.result import ORACLES
 from proofs_check.stats import Budget
+from proofs_check.variants import installed
+from theory.catalogue import catalogue
+from theory.conventions import LINEAR, RELU, RELU1, Conventions
 
 
 def test_registry_covers_spec_and_paper() -> None:
@@ -86,27 +96,52 @@ def test_verify_bad_claim_id(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--claims" in err and "\n" not in err
 
 
-def test_failing_check_fails_the_claim() -> None:
-    """A mutant's check swapped into a claim makes the claim fail (the verdict is live)."""
-    from dataclasses import replace
-
-    from proofs_check.registry import Check
-
+def test_a_wrong_library_fails_its_claim_in_process() -> None:
+    """Installing a wrong variant makes its claim fail; removing it restores the pass."""
     claim = next(c for c in claims() if c.id == "hessian.trace_at_min")
-    wrong = next(m for m in mutants() if m.id == "trace.off_by_one")
-    broken = replace(claim, checks=(*claim.checks[:1],
-                                    Check(wrong.fn, "high-precision", "the wrong variant")))
-    (outcome,) = run_claims([broken], Budget("quick", 1))
+    with installed(variant_by_id("trace.off_by_one")):
+        (outcome,) = run_claims([claim], Budget("quick", statistical_check_count()))
     assert outcome.status == "fail"
-    (mo,) = run_mutants([wrong], Budget("quick", 1))
-    assert mo.rejected
+    failed = {r.name for r in outcome.results if r.status == "fail"}
+    assert "high_precision.trace_at_minima_fd[linear, relu, relu'1]" in failed
+    (again,) = run_claims([claim], Budget("quick", statistical_check_count()))
+    assert again.status == "pass"
+
+
+def test_run_mutants_reports_the_failed_routes() -> None:
+    (mo,) = run_mutants([variant_by_id("trace.off_by_one")], Budget("quick", 1), workers=1)
+    assert mo.rejected and mo.status == "fail" and not mo.error
+    assert any(name.startswith("high_precision.trace_at_minima_fd") for name in mo.failed_routes)
+
+
+def test_every_variant_replaces_library_code() -> None:
+    """A wrong variant patches a function, method or constant of theory/ or numerics/,
+    never an expected value of proofs_check/."""
+    for v in mutants():
+        module = v.target.partition(":")[0]
+        assert module.split(".")[0] in ("theory", "numerics"), (v.id, v.target)
+
+
+def test_verify_rejects_each_mutant_by_a_verdict(quick_run: dict) -> None:
+    """A rejection is a route that fails on the evidence, not only one that raised."""
+    by_error = [m["id"] for m in quick_run["mutants"]
+                if set(m["failed_routes"]) <= set(m["raised"])]
+    assert not by_error, by_error
+
+
+@pytest.mark.parametrize("conventions", [RELU, RELU1, LINEAR], ids=["relu", "relu1", "linear"])
+def test_every_derived_entry_is_a_verified_claim(conventions: Conventions) -> None:
+    """Whatever ``aesgd derive`` prints, under any conventions, ``aesgd verify`` checks."""
+    derived = {e.id for e in catalogue(conventions)}
+    assert derived <= {c.id for c in claims()}, derived - {c.id for c in claims()}
 
 
 def test_routes_are_named_after_their_python_functions() -> None:
     """Claims refer to checks by Python name: <oracle module>.<function>(<arguments>)."""
     for name, ch in checks().items():
         module, _, rest = name.partition(".")
-        assert module in {"symbolic", "high_precision", "interval", "simulation", "enumeration"}
+        assert module in {"symbolic", "high_precision", "interval", "simulation", "enumeration",
+                          "engine"}
         assert rest.startswith(ch.fn.__name__), name
         assert ch.title and ch.title != name
 

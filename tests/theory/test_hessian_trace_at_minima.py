@@ -1,6 +1,6 @@
 """The Hessian trace and spectrum at the minima (theory.hessian): closed forms, 50-digit
 finite differences at random sparse minima, the relu kink convention, and a trace off by
-one as negative control."""
+one and the other kink convention's trace as wrong libraries."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import time
 import pytest
 import sympy as sp
 
+from proofs_check.claims import variant_by_id
 from proofs_check.oracles import high_precision as hp
+from proofs_check.variants import installed
 from theory import hessian
 from theory.conventions import LINEAR, RELU, RELU1, Conventions
 from theory.symbols import P_plus, S, d, m, n, r, s
@@ -18,7 +20,7 @@ from theory.symbols import P_plus, S, d, m, n, r, s
 @pytest.mark.parametrize("conventions", [LINEAR, RELU], ids=["linear", "relu0"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_trace_formula_at_random_sparse_minima(conventions: Conventions, seed: int) -> None:
-    result = hp.check_trace_at_min_fd(conventions, cases=4, seed=seed)
+    result = hp.trace_at_minima_fd(conventions, cases=4, seed=seed)
     assert result.status == "pass", result.evidence
 
 
@@ -49,9 +51,10 @@ def test_kink_convention() -> None:
     assert k["closed_form_relu_prime_1"] == k["positive_side"]
 
 
-def test_negative_control_trace_off_by_one() -> None:
-    result = hp.check_trace_at_min_fd(RELU, trace_expr=(d - s + 5) / n)
-    assert result.status == "fail"
-    # the other kink convention's trace does not match the relu'(0) = 0 finite differences
-    other = hessian.hessian_trace().subs({S: 1, r: 1, m: n})
-    assert hp.check_trace_at_min_fd(RELU, trace_expr=other, seed=3).status == "fail"
+@pytest.mark.parametrize("wrong", ["trace.off_by_one", "trace.other_kink_convention"])
+def test_wrong_trace_fails_the_finite_differences(wrong: str) -> None:
+    with installed(variant_by_id(wrong)):
+        # seed 3 draws minima with s < n, where the two kink conventions differ
+        result = hp.trace_at_minima_fd(RELU, seed=3)
+    assert result.status == "fail", result.evidence
+    assert hp.trace_at_minima_fd(RELU, seed=3).status == "pass"  # the library is restored

@@ -2,17 +2,18 @@
 
 The checks themselves live in proofs_check.oracles (the report runs the same ones); these
 tests run them on several (d, n), at 50 digits, and on deliberately wrong formulas (the
-negative controls at the end).
+registered wrong libraries at the end, installed with proofs_check.variants).
 """
 
 from __future__ import annotations
 
 import pytest
-import sympy as sp
 
+from proofs_check.claims import variant_by_id
 from proofs_check.oracles import high_precision as hp
 from proofs_check.oracles import symbolic as sym
-from theory import hessian, model
+from proofs_check.variants import installed
+from theory import model
 from theory.conventions import LINEAR, RELU, RELU1, Conventions
 from theory.gradients import per_sample_gradient_coefficients, sgd_step_map
 from theory.symbols import S, a_i, n, r
@@ -24,7 +25,7 @@ ALL_CONVENTIONS = pytest.mark.parametrize(
 @ALL_CONVENTIONS
 @pytest.mark.parametrize("route", sorted(sym.ROUTES))
 def test_explicit_dimension_matches_symbolic_d(conventions: Conventions, route: str) -> None:
-    result = sym.check_explicit_routes(route, sym.ROUTES[route], conventions)
+    result = sym.check_explicit_routes(route, conventions)
     assert result.status == "pass", result.evidence
 
 
@@ -51,37 +52,31 @@ def test_linear_step_multiplies_data_and_orthogonal_part_alike() -> None:
     assert step["multiplier"] == step["perp_multiplier"]
 
 
-# ---------------------------------------------------------------- negative controls
+# ------------------------------------------- wrong libraries (proofs_check.variants)
 
-def test_negative_control_loss_constant_off_by_one() -> None:
+def test_wrong_loss_constant_fails_both_routes() -> None:
     wrong = ((r - 2) * S + n + 1) / (2 * n)
     assert not model.explicit_matches_reduced(3, 2, RELU, wrong)
-    assert hp.check_loss_reduced(RELU, loss_expr=wrong).status == "fail"
+    with installed(variant_by_id("loss.constant_off_by_one")):
+        assert hp.check_loss_reduced(RELU).status == "fail"
 
 
-def test_negative_control_gradient_dropped_term() -> None:
-    cw, _ = per_sample_gradient_coefficients(LINEAR)
-    wrong = (cw, a_i * r)  # the -2 dropped
-    result = sym.check_explicit_routes("gradient", sym.ROUTES["gradient"], LINEAR,
-                                       coefficients=wrong)
-    assert result.status == "fail"
-    assert hp.check_gradient_fd(LINEAR, coefficients=wrong).status == "fail"
+@pytest.mark.parametrize("wrong", ["grad.dropped_minus_two", "grad.doubled_weight_term"])
+def test_wrong_gradient_fails_both_routes(wrong: str) -> None:
+    with installed(variant_by_id(wrong)):
+        assert sym.check_explicit_routes("gradient", LINEAR).status == "fail"
+        assert hp.check_gradient_fd(LINEAR).status == "fail"
+    assert hp.check_gradient_fd(LINEAR).status == "pass"
 
 
-def test_negative_control_hessian_coefficient() -> None:
-    wrong = dict(hessian.hessian_coefficients())
-    wrong["symmetric_outer"] = 1 / n
-    result = sym.check_explicit_routes("hessian", sym.ROUTES["hessian"], RELU,
-                                       coefficients=wrong)
-    assert result.status == "fail"
-
-    def wrong_matrix(w: sp.Matrix, n_: int, conventions: Conventions) -> sp.Matrix:
-        return hessian.closed_form_matrix(w, n_, conventions) + sp.eye(w.shape[0]) / 1000
-
-    assert hp.check_hessian_fd(RELU, hessian_fn=wrong_matrix).status == "fail"
+@pytest.mark.parametrize("wrong", ["hessian.outer_coefficient", "hessian.q_coefficient"])
+def test_wrong_hessian_coefficient_fails_both_routes(wrong: str) -> None:
+    with installed(variant_by_id(wrong)):
+        assert sym.check_explicit_routes("hessian", RELU).status == "fail"
+        assert hp.check_hessian_fd(RELU).status == "fail"
+        assert sym.hessian_coefficients().status == "fail"
 
 
-def test_negative_control_step_map() -> None:
-    wrong = dict(sgd_step_map(RELU))
-    wrong["out_of_batch"] = wrong["out_of_batch"] * 2
-    assert sym.check_sgd_step(RELU, step_map=wrong).status == "fail"
+def test_wrong_step_map_fails_the_explicit_step() -> None:
+    with installed(variant_by_id("sgd.step_map")):
+        assert sym.check_sgd_step(RELU).status == "fail"

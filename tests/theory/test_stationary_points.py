@@ -1,13 +1,15 @@
 """Stationary points of the loss (theory.stationary): the reduced classification and the
-exhaustive check of every activation pattern, with a wrong minimum value as negative
-control."""
+exhaustive check of every activation pattern, with wrong classifications (registered
+variants) as controls."""
 
 from __future__ import annotations
 
 import pytest
 import sympy as sp
 
+from proofs_check.claims import variant_by_id
 from proofs_check.oracles import enumeration
+from proofs_check.variants import installed
 from theory import stationary
 from theory.conventions import LINEAR, RELU, Conventions
 from theory.symbols import n
@@ -28,6 +30,8 @@ def test_reduced_classification() -> None:
     assert stationary.min_value()["gap_to_dead"] == 1 / (2 * n)
 
 
-def test_negative_control_stationary_value() -> None:
-    result = enumeration.stationary_points(LINEAR, dims=((2, 2),), expected_min=n / (2 * n))
-    assert result.status == "fail"
+@pytest.mark.parametrize("wrong", ["minima.set_r_two", "stationary.dead_value_zero"])
+def test_wrong_classification_fails_the_enumeration(wrong: str) -> None:
+    with installed(variant_by_id(wrong)):
+        result = enumeration.stationary_points(LINEAR, dims=((2, 2),))
+    assert result.status == "fail", result.evidence
