@@ -12,8 +12,9 @@ import sys
 import time
 
 CODE = (
-    "from theory.catalogue import catalogue; from theory.latex import document; "
-    "catalogue('{act}'); document('{act}')"
+    "from theory.catalogue import catalogue; from theory.conventions import Conventions; "
+    "from theory.latex import document; "
+    "catalogue(Conventions({act!r})); document(Conventions({act!r}))"
 )
 
 

@@ -8,7 +8,7 @@ Workload: d = 1000, n = 100, b = 10, relu, eta = 0.3, 1000 seeds, random batches
 ``naive``     what a user would write: one seed at a time, ``rng.choice(n, b,
               replace=False)`` per step and the d-dimensional gradient written directly in
               NumPy (sum over the batch of relu(a_i)^2 w + relu(a_i)(r - 2) x_i; checked
-              against :func:`numerics.sgd.full_step` in the tests)
+              against :func:`numerics.steps.full_step` in the tests)
 ``one_pass``  a lower bound: one in-place multiply over the (seeds, n) state per step
 ``reduced_big_d``  the reduced engine at d = 10^6 (its cost should not depend on d)
 ``reduced_numba``  the reduced engine with ``kernel="numba"`` (only if numba is installed)

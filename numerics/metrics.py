@@ -88,8 +88,8 @@ def alignment(dot: np.ndarray, r: np.ndarray, r0: np.ndarray) -> np.ndarray:
     """cos(w_t, w_0) from <w_t, w_0>, ||w_t||^2 and ||w_0||^2 (0 when either is 0)."""
     with np.errstate(under="ignore"):
         den = np.sqrt(np.asarray(r, dtype=float) * np.asarray(r0, dtype=float))
-    safe = np.where(den > 0, den, 1.0)
-    return np.where(den > 0, np.asarray(dot, dtype=float) / safe, 0.0)
+    num = np.broadcast_to(np.asarray(dot, dtype=float), den.shape)
+    return np.divide(num, den, out=np.zeros(den.shape), where=den > 0)
 
 
 def active_count(a: np.ndarray, conventions: Conventions) -> np.ndarray:

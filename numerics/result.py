@@ -134,9 +134,12 @@ class SimulationResult:
         out = []
         for k, sid in enumerate(self.seed_ids):
             run: dict[str, Any] = {
-                "seed": int(sid),
+                "seed_index": int(sid),
                 "status": str(status[k]),
-                "diverged_at": int(self.diverged_at[k]) if self.diverged_at[k] >= 0 else None,
+                # diverged_at is -1 (never) or a step >= 1
+                "diverged_at": (int(self.diverged_at[k])
+                                if self.diverged_at[k] >= 0  # pragma: no mutate - see above
+                                else None),
             }
             ok = status[k] != "diverged"
             for name, col in cols.items():

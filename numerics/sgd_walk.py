@@ -66,10 +66,10 @@ def top_gap(a: np.ndarray, conventions: Conventions = RELU) -> np.ndarray:
     top2 = np.partition(v, -2, axis=-1)[..., -2:]
     a1 = top2[..., 1]
     a2 = top2[..., 0]
-    safe1 = np.where(a1 > 0, a1, 1.0)
-    safe2 = np.where(a2 > 0, a2, 1.0)
-    g = np.log(safe1) - np.log(safe2)
-    return np.where(a1 > 0, np.where(a2 > 0, g, np.inf), np.nan)
+    both = a2 > 0  # then a1 >= a2 > 0 too
+    g = (np.log(a1, out=np.zeros(a1.shape), where=both)
+         - np.log(a2, out=np.zeros(a2.shape), where=both))
+    return np.where(a1 > 0, np.where(both, g, np.inf), np.nan)
 
 
 def log_ratio(a: np.ndarray, j: int, k: int) -> np.ndarray:

@@ -116,7 +116,8 @@ def alignment_ratio_of_expectations(conventions: Conventions) -> sp.Expr:
     E||w_0||^2 = s0^2; so cos(w_inf, w_0) = ||u||/||w_0|| concentrates at the square root.
     """
     x = sp.Symbol("x", real=True)
-    sig2 = sp.Symbol("sigma0", positive=True) ** 2
+    # any positive variance gives the same ratio (it is scale-free)
+    sig2 = sp.Symbol("sigma0", positive=True) ** 2  # pragma: no mutate - scale-free
     dens = sp.exp(-(x**2) / (2 * sig2)) / sp.sqrt(2 * sp.pi * sig2)
     lower = 0 if conventions.is_relu else -sp.oo
     per_coord = sp.integrate(x**2 * dens, (x, lower, sp.oo))

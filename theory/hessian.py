@@ -208,10 +208,8 @@ def trace_gap(conventions: Conventions) -> sp.Expr:
     ``hessian.linear_equal``: 0 for linear; ``hessian.kink_convention``: 0 for relu with
     relu'(0) = 1, so the P4 ordering rests on the relu'(0) = 0 convention.
     """
-    def tr(support: sp.Expr) -> sp.Expr:
-        return hessian_trace().subs({S: 1, r: 1, m: active_count_at_min(conventions, support)})
-
-    return sp.factor(tr(sp.Integer(1)) - tr(P_plus))
+    tr = trace_at_min(conventions)
+    return sp.factor(tr.subs(s, 1) - tr.subs(s, P_plus))
 
 
 @cache

@@ -31,7 +31,7 @@ stationary-measure series sum_k prod_{i<=k} p_{i-1}/q_i converges.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -378,16 +378,27 @@ def first_valid_site(p_x: sp.Expr, x: sp.Symbol, search: int = 10_000) -> int:
     if lim is None or not (0 < lim < 1):
         raise DomainError("p_x", p_x, "with a limit in (0, 1) as x -> oo")
     x0 = 1
+    value = _site_values(p_x, x)
     with mpmath.workdps(30):
         for m in range(1, search + 1):
             try:
-                v = _mp_value(p_x, x, m)
+                v = value(m)
                 ok = bool(mpmath.isfinite(v)) and 0 < v < 1
             except (ZeroDivisionError, ValueError, TypeError):
                 ok = False
             if not ok:
                 x0 = m + 1
     return x0
+
+
+def _site_values(p_x: sp.Expr, x: sp.Symbol) -> Callable[[int], Any]:
+    """k -> p_x at x = k in mpmath: compiled when the compiler prints p_x, else SymPy's own
+    evaluation (cos, sin, ...), at the working precision."""
+    try:
+        fn = compile(p_x, (x,), "mpmath")
+    except DomainError:
+        return lambda k: mpmath.mpf(str(sp.N(p_x.subs(x, k), mpmath.mp.dps)))
+    return lambda k: fn(mpmath.mpf(k))
 
 
 def _mp_value(expr: sp.Expr, x: sp.Symbol, k: int) -> Any:
@@ -423,7 +434,8 @@ def _closed_form_sum(rho: sp.Expr, i: sp.Symbol, x0: int) -> sp.Expr | None:
     return None
 
 
-def _nsum(rho: sp.Expr, i: sp.Symbol, x0: int, dps: int = 30) -> float:
+def _nsum(rho: sp.Expr, i: sp.Symbol, x0: int,
+          dps: int = 30) -> float:  # pragma: no mutate - a precision setting
     """sum_{k >= x0} prod_{i=x0}^k rho_i by mpmath.nsum (only called once convergence is proved)."""
     # Levin's transform raises the working precision internally, so partial products are
     # cached per precision (a product cached at a lower precision would spoil it).

@@ -97,7 +97,6 @@ def min_value() -> dict[str, sp.Expr]:
         "on_r_equals_S": on_boundary,
         "argmin_S": sp.Integer(crit[0]),
         "value": value,
-        "gap_to_dead": sp.factor(sp.Rational(1, 2) - value),
     }
 
 
@@ -119,8 +118,8 @@ def exhaustive_check(
     d_: int,
     n_: int,
     conventions: Conventions,
+    classes: Mapping[str, Mapping[str, Any]],
     samples: int = 3,
-    classes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Route 2: every stationary point of the explicit loss is a minimum or has S = 0.
 
@@ -128,15 +127,10 @@ def exhaustive_check(
     Solution families (curves of minima) are sampled at ``samples`` rational parameter
     values.  Returns counts and the list of offending points (empty when the claim holds).
     Each point is compared with ``classes`` (the shape of :func:`classify_reduced`: a
-    ``minimum`` with its S, r and loss, a ``dead`` set with its S and loss, in symbolic n);
-    by default SPEC's S = r = 1, L = (n - 1)/(2n) and S = 0, L = 1/2.  A route passes the
-    classes the library derived, so that a wrong derivation shows up as points classified
-    "other".
+    ``minimum`` with its S, r and loss, a ``dead`` set with its S and loss, in symbolic n).
+    A route passes the classes the library derived, so that a wrong derivation shows up as
+    points classified "other".
     """
-    if classes is None:
-        classes = {"minimum": {"S": sp.Integer(1), "r": sp.Integer(1),
-                               "loss": (n - 1) / (2 * n)},
-                   "dead": {"S": sp.Integer(0), "loss": sp.Rational(1, 2)}}
     at_n = {n: n_}
     want_min = {k: sp.Integer(v) if isinstance(v, int) else v.subs(at_n)
                 for k, v in classes["minimum"].items()}

@@ -36,8 +36,10 @@ runs once unmutated and must pass; otherwise its mutants are reported as
 ``--judge verify`` judges each mutant by ``aesgd verify --quick`` alone (no pytest): a mutant
 is killed iff verify exits with a non-zero code.  Its default sample is the mathematics:
 the constant (+1) and operator (``+ -`` and ``* /`` swapped) mutants of theory/ and
-numerics/, without the validation layer (:data:`VERIFY_EXCLUDED`: domain, config), the
-benchmarks and the optional compiled kernel.
+numerics/, without the validation layer: the validation modules (:data:`VERIFY_EXCLUDED`:
+domain, config), and the input checks inside the other modules (the arguments of a
+validator call, an ``if`` that only raises: :func:`_validation_nodes`), nor the benchmarks
+and the optional compiled kernel.
 
 Outcomes: ``killed`` (pytest failed), ``survived`` (pytest passed), ``timeout``,
 ``invalid`` (the mutant does not compile).  The score is killed / (killed + survived +
@@ -93,6 +95,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "theory/stationary.py": (),
     "theory/dynamics.py": (f"{_N}test_compiled_formulas.py",),
     "theory/symbols.py": (),
+    "theory/compile.py": (f"{_N}test_formula_compiler.py", f"{_N}test_compiled_formulas.py"),
     "theory/domain.py": (f"{_N}test_run_configs.py",),
     "theory/conventions.py": (f"{_T}test_conventions.py",),
     "theory/lamperti.py": (f"{_T}test_lamperti_classification.py",),
@@ -146,6 +149,7 @@ class Mutant:
     col: int
     original: str
     mutated: str
+    validation: bool = False  # inside an input check (see _validation_nodes)
 
     @property
     def ident(self) -> str:
@@ -173,6 +177,33 @@ def _excluded_nodes(tree: ast.Module) -> set[int]:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
                 out.update(id(x) for x in ast.walk(node))
+    return out
+
+
+VALIDATORS = frozenset({"integer", "real", "positive", "choice", "flag", "exact_number",
+                        "validate_seed", "DomainError"})
+"""The validators of theory/domain.py (and the error they raise), by name."""
+
+
+def _call_name(node: ast.Call) -> str:
+    f = node.func
+    return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+
+
+def _validation_nodes(tree: ast.Module) -> set[int]:
+    """ids of nodes of input checks, wherever they sit: the arguments of a validator call,
+    and the test of an ``if`` whose body only raises.  Mutating them changes which inputs
+    are refused, never a result computed from valid input, so ``--judge verify`` leaves
+    them to the validation tests (the pytest judge still samples them)."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _call_name(node) in VALIDATORS:
+            out.update(id(x) for x in ast.walk(node))
+        if (isinstance(node, ast.If) and node.body
+                and all(isinstance(st, ast.Raise) for st in node.body)):
+            out.update(id(x) for x in ast.walk(node.test))
+            for st in node.body:
+                out.update(id(x) for x in ast.walk(st))
     return out
 
 
@@ -243,10 +274,13 @@ def _sites(source: str) -> list[tuple[ast.AST, str]]:
 
 
 def enumerate_mutants(rel: str, source: str) -> list[Mutant]:
+    tree = ast.parse(source)
+    checks = _validation_nodes(tree)
     out = []
-    for idx, (node, kind) in enumerate(_sites(source)):
+    for idx, (node, kind) in enumerate(_walk_sites(tree, source)):
         out.append(Mutant(rel, idx, kind, node.lineno, node.col_offset,  # type: ignore[attr-defined]
-                          ast.unparse(node), ast.unparse(_apply(node, kind))))
+                          ast.unparse(node), ast.unparse(_apply(node, kind)),
+                          id(node) in checks))
     return out
 
 
@@ -461,7 +495,8 @@ def main(argv: list[str] | None = None) -> int:
     everything: list[Mutant] = []
     for rel in files:
         everything.extend(m for m in enumerate_mutants(rel, (ROOT / rel).read_text())
-                          if kinds is None or m.kind in kinds)
+                          if (kinds is None or m.kind in kinds)
+                          and not (judge == "verify" and m.validation))
     pragmas = pragma_lines(files)
     print(f"{len(pragmas)} lines carry '# pragma: no mutate' in these files", flush=True)
     for line in pragmas:

@@ -153,6 +153,13 @@ ENGINE_DEFINITION = check(
               variant("sgd.full_engine_step_size", "sgd.multiplicative",
                       "full engine step with gamma 1% too large", "numerics.steps:full_step",
                       wrapped(_full_step_scaled))])
+COMPILED = check(
+    sym.catalogue_exports, "symbolic",
+    "the compiler (every catalogue formula, every printed function) vs SymPy's exact value; "
+    "the LaTeX document",
+    relies_on=("catalogue", "model derivations", "gradient derivations", "stationary points",
+               "dynamics derivations", "Hessian derivations", "walk derivations",
+               "Lamperti classifier", "SymPy's exact evaluation"))
 ENGINES = check(sim.check_engines_agree, "simulation", "SGD map: reduced engine = full engine",
                 relies_on=ENGINE)
 MIN_SPEC = check(
@@ -182,6 +189,10 @@ MINIMISERS_FD = check(
     hp.minimisers_fd, "high-precision", "the claimed minimisers: gradient 0 and L = min L",
     relies_on=("stationary points", "loss definition at 50 digits"), independent=True,
     each=BOTH)
+REDUCED_GRADIENT = check(
+    hp.reduced_gradient_fd, "high-precision",
+    "the reduced gradient components the classification solves = central differences",
+    relies_on=("loss definition at 50 digits",), each=BOTH)
 DEAD_SPEC = check(
     sym.spec_statement, "symbolic", "loss on the S = 0 set as derived = SPEC's 1/2",
     relies_on=("catalogue",), each=BOTH, claim="stationary.other", expected=sp.Rational(1, 2),
@@ -348,17 +359,18 @@ def claims() -> list[Claim]:
         derived("grad.per_sample", [GRADIENT_SPEC, GRADIENT_ROUTES, GRADIENT_FD],
                 subject=[gradients.per_sample_gradient_coefficients],
                 key=lambda rs: f"FD err {evidence(rs, 2, 'relu', 'max_abs_error')}"),
-        derived("sgd.multiplicative", [STEP_SPEC, STEP_SYMBOLIC, ENGINE_DEFINITION, ENGINES],
+        derived("sgd.multiplicative",
+                [STEP_SPEC, STEP_SYMBOLIC, ENGINE_DEFINITION, ENGINES, COMPILED],
                 subject=[gradients.sgd_step_map, steps.full_step, steps.reduced_step,
                          _engines._ReducedEngine._advance],
                 key=lambda rs: "engine vs definition "
                                f"{max(c['state'] for c in evidence(rs, 2, 'cases')):.1e}"),
         derived("minima.value", [MIN_SPEC, MIN_BOUND], subject=[stationary.min_value],
                 key=lambda rs: "(n-1)/(2n)"),
-        derived("minima.set", [MINIMA_SPEC, STATIONARY_POINTS, MINIMISERS_FD],
-                subject=[stationary.classify_reduced]),
-        derived("stationary.other", [DEAD_SPEC, DEAD_SET, STATIONARY_POINTS],
-                subject=[stationary.classify_reduced]),
+        derived("minima.set", [MINIMA_SPEC, STATIONARY_POINTS, MINIMISERS_FD, REDUCED_GRADIENT],
+                subject=[stationary.classify_reduced, stationary.reduced_gradient_components]),
+        derived("stationary.other", [DEAD_SPEC, DEAD_SET, STATIONARY_POINTS, REDUCED_GRADIENT],
+                subject=[stationary.classify_reduced, stationary.reduced_gradient_components]),
         derived("gd.ratio_invariance", [GD_RATIOS_SPEC, GD_RATIOS_DEFINITION, GD_RATIOS],
                 subject=[dynamics.gd_ratio_invariance],
                 key=lambda rs: "ratio drift "

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from numerics import sgd_walk
+from numerics import random_walk, sgd_walk
 from theory import lamperti
 from theory import walk as theory_walk
 from theory.symbols import S_B, S, a_j, a_k, b, eta, gamma, n, p, r
@@ -16,6 +16,7 @@ from ..oracles import enumeration as en
 from ..oracles import high_precision as hp
 from ..oracles import simulation as sim
 from ..oracles import symbolic as sym
+from ..oracles import walks
 from ..registry import Claim
 from ..result import CheckResult
 from ._build import ENGINE, check, derived, evidence, transformed, variant, wrapped
@@ -55,6 +56,7 @@ def _doubled_gap(original: Any) -> Any:
 
 
 _ENUM = ("SGD step from the definition, every batch",)
+_DEFINITION = "SGD written from the definition"
 
 CASES = check(
     sym.spec_statement, "symbolic", "log-ratio step as derived = log(1 + c_B)",
@@ -86,6 +88,10 @@ P_COUNT = check(
     variants=[variant("walk.replacement_probability", "walk.move_probability",
                       "replacement: (1 - 1/n)^b", "theory.walk:move_probability",
                       _probability_change("replacement", (1 - 1 / n) ** b))])
+TOP_GAP_DEFINITION = check(
+    walks.check_top_gap_against_definition, "simulation",
+    "SGD top-gap walks and one-step increments = SGD written from the definition",
+    relies_on=("SGD engine", "metrics", "gradient derivations", "random walks", _DEFINITION))
 TOP_GAP_SPEC = check(sym.spec_statement, "symbolic", "G' - G at b = n as derived = 0",
                      relies_on=("catalogue",), claim="walk.top_gap", expected=sp.Integer(0))
 TOP_GAP = check(
@@ -148,6 +154,15 @@ LAMPERTI = check(
                       "theory.lamperti:classify_lamperti", wrapped(_flipped_drift))])
 BIRTH_DEATH = check(en.birth_death_series, "exact-enumeration",
                     "Lamperti: birth-death exact series", relies_on=("Lamperti classifier",))
+LAMPERTI_TEXTBOOK = check(
+    sym.lamperti_textbook_cases, "symbolic",
+    "Lamperti and series classifiers on textbook cases (log refinements, hypotheses, "
+    "ratio / Raabe / Bertrand tests, first valid site, a geometric chain)",
+    relies_on=("textbook criteria (MPW ch. 3, Raabe, Bertrand)",), independent=True)
+WALKS_DEFINITION = check(
+    walks.check_walks_against_definition, "simulation",
+    "walk simulator = the walk written from its definition (same uniforms)",
+    relies_on=("random walks", "walk written from its definition"), independent=True)
 LAMPERTI_SIM = check(
     sim.check_lamperti_escape, "simulation",
     "Lamperti: simulated escape against the classifier's class (grid of c and s2)",
@@ -180,7 +195,7 @@ def claims() -> list[Claim]:
                          theory_walk.log_ratio_increment_law], key=_key_log_ratio),
         derived("walk.move_probability", [P_SPEC, P_COUNT, LAW, MOVES],
                 subject=[theory_walk.move_probability], key=_key_moves),
-        derived("walk.top_gap", [TOP_GAP_SPEC, TOP_GAP],
+        derived("walk.top_gap", [TOP_GAP_SPEC, TOP_GAP, TOP_GAP_DEFINITION],
                 subject=[theory_walk.log_ratio_increment_cases, sgd_walk.top_gap,
                          sgd_walk.simulate_sgd_top_gap], key=_key_top_gap),
         derived("walk.outward_drift", [DRIFT_SPEC, MONOTONE, COUPLING, ORDER],
@@ -190,7 +205,11 @@ def claims() -> list[Claim]:
                 subject=[theory_walk.stability_at_xk]),
         derived("walk.variance_scale", [VARIANCE_SPEC, VARIANCE],
                 subject=[theory_walk.variance_scale], caveat=CAVEAT_VARIANCE),
-        derived("lamperti.criterion", [LAMPERTI_SPEC, LAMPERTI, BIRTH_DEATH, LAMPERTI_SIM],
+        derived("lamperti.criterion",
+                [LAMPERTI_SPEC, LAMPERTI, LAMPERTI_TEXTBOOK, BIRTH_DEATH, LAMPERTI_SIM,
+                 WALKS_DEFINITION],
                 subject=[lamperti.classify_lamperti, lamperti.lamperti_family,
-                         lamperti.classify_birth_death]),
+                         lamperti.classify_birth_death, lamperti.series_convergence,
+                         lamperti.first_valid_site, random_walk.simulate_walk,
+                         random_walk.two_point_law]),
     ]

@@ -39,7 +39,7 @@ from ._options import (
 
 __all__ = ["COLUMNS", "config_from", "register", "run"]
 
-COLUMNS = ("seed", "status", "support", "winner", "alignment", "loss_gap", "hessian_trace",
+COLUMNS = ("seed_index", "status", "support", "winner", "alignment", "loss_gap", "hessian_trace",
            "hessian_trace_iterate")
 """The per-seed columns of the text output (the first 20 seeds)."""
 

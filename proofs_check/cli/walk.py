@@ -298,7 +298,7 @@ def run_sgd_log_ratio(args: argparse.Namespace) -> int:
     summ = res.summary()
     theory = _move_probability(cfg)
     payload = {
-        "walk": "sgd-top-gap", "n": cfg.n, "batch_size": cfg.batch_size,
+        "walk": "sgd-top-gap", "d": cfg.d, "n": cfg.n, "batch_size": cfg.batch_size,
         "step_size": cfg.step_size, "schedule": cfg.schedule, "steps": cfg.steps,
         "seed": cfg.seed, **cfg.conventions.to_json(), **summ, "theory": theory,
         "expected": "escapes (G -> inf)" if cfg.batch_size < cfg.n else "G constant",

@@ -272,10 +272,24 @@ def check_schedule_laws(budget: Budget) -> CheckResult:
     cyc = _draws("cyclic", 5, 2, 1, 12)[0]
     exact = (all(cyc[t] == tuple((2 * t + j) % 5 for j in range(2)) for t in range(12))
              and all(x == tuple(range(5)) for x in _draws("full", 5, 5, 1, 5)[0]))
-    ok = exact and all(law["passed"] for law in laws)
+    large = _large_index_batches()
+    ok = exact and large and all(law["passed"] for law in laws)
     return CheckResult(
         "batch schedules against their exact laws", "simulation", "pass" if ok else "fail",
         f"chi-square and exact binomial tests at level {alpha:.2g} each (four tests); cyclic "
-        "and full exactly", {"laws": laws, "cyclic_and_full_exact": exact,
-                             "seeds": seeds, "steps": steps})
+        "and full exactly; large n: every index in [0, n), no repeat",
+        {"laws": laws, "cyclic_and_full_exact": exact, "large_n_indices_valid": large,
+         "seeds": seeds, "steps": steps})
+
+
+def _large_index_batches() -> bool:
+    """Every schedule at n = 40000 and 70000 (past the int16 and uint16 ranges): indices in
+    [0, n), distinct within a batch except under ``replacement``."""
+    ok = True
+    for n_ in (40_000, 70_000):
+        for schedule in ("random", "replacement", "reshuffle", "cyclic"):
+            for bt in batches(schedule, n_, 3, seed_index=0, seed=ROOT, steps=300):
+                ok &= bool(np.all((bt >= 0) & (bt < n_)))
+                ok &= schedule == "replacement" or len(set(bt.tolist())) == bt.size
+    return ok
 

@@ -45,6 +45,7 @@ __all__ = [
 STATE = (sp.Rational(1, 2), sp.Rational(3, 10), sp.Rational(1, 5), sp.Rational(1, 10),
          sp.Rational(2, 5))
 """A fixed rational state for the walk enumerations: n = 5, every coordinate active, r < 2."""
+_ZERO = sp.Integer(0)
 
 
 def _status(ok: bool) -> str:
@@ -284,15 +285,17 @@ def replacement_up_probability(n_: int, b_: int) -> sp.Rational:
 
 
 def _definition_law(state: Sequence[sp.Rational], j: int, k: int, gamma_: sp.Rational,
-                    b_: int, schedule: str) -> dict[sp.Rational, sp.Rational]:
-    """The law of a_j'/a_k' / (a_j/a_k) over every batch, each step from the definition."""
+                    b_: int, schedule: str, perp: sp.Rational = _ZERO
+                    ) -> dict[sp.Rational, sp.Rational]:
+    """The law of a_j'/a_k' / (a_j/a_k) over every batch, each step from the definition
+    (w = (state, perp): ``perp`` is a coordinate orthogonal to the data)."""
     n_ = len(state)
     draws = (itertools.combinations(range(n_), b_) if schedule == "random"
              else itertools.product(range(n_), repeat=b_))
     batches_ = list(draws)
     law: dict[sp.Rational, sp.Rational] = {}
     for batch in batches_:
-        new = _step_by_definition(list(state), batch, n_, gamma_)
+        new = _step_by_definition([*state, perp], batch, n_, gamma_)
         ratio = sp.Rational((new[j] / new[k]) / (state[j] / state[k]))
         law[ratio] = law.get(ratio, sp.Integer(0)) + sp.Rational(1, len(batches_))
     return law
@@ -357,9 +360,9 @@ def log_ratio_law() -> CheckResult:
 
 
 def _definition_drift(state: Sequence[sp.Rational], j: int, k: int, gamma_: sp.Rational,
-                      b_: int) -> Any:
+                      b_: int, perp: sp.Rational = _ZERO) -> Any:
     """E[D' - D] over every b-subset, each step from the definition (current precision)."""
-    law = _definition_law(state, j, k, gamma_, b_, "random")
+    law = _definition_law(state, j, k, gamma_, b_, "random", perp)
     return mpmath.fsum(mpmath.mpf(w.p) / w.q * mpmath.log(mpmath.mpf(q.p) / q.q)
                        for q, w in law.items())
 
@@ -367,17 +370,19 @@ def _definition_drift(state: Sequence[sp.Rational], j: int, k: int, gamma_: sp.R
 def drift_is_coupling_form() -> CheckResult:
     """``walk.outward_drift``: the library's exact drift and its coupling form both equal the
     drift from the definition (every batch enumerated, 50 digits), and its sign is that of
-    |a_j| - |a_k|, for every ordered pair of the fixed state and b = 1, 2, 3."""
+    |a_j| - |a_k|, for every ordered pair of the fixed state and b = 1, 2, 3, and with an
+    orthogonal part ||w_perp|| = 1/2 at b = 2."""
     worst = mpmath.mpf(0)
     signs_ok = True
     count = 0
     g = sp.Rational(1, 5)
+    half = sp.Rational(1, 2)
     with mpmath.workdps(50):
-        for b_ in (1, 2, 3):
+        for b_, perp in ((1, 0), (2, 0), (3, 0), (2, half)):
             for j, k in itertools.permutations(range(5), 2):
-                ref = _definition_drift(STATE, j, k, g, b_)
-                e = theory_walk.exact_drift(list(STATE), j, k, g, b_)
-                c = theory_walk.coupling_drift(list(STATE), j, k, g, b_)
+                ref = _definition_drift(STATE, j, k, g, b_, sp.Rational(perp))
+                e = theory_walk.exact_drift(list(STATE), j, k, g, b_, perp2=perp**2)
+                c = theory_walk.coupling_drift(list(STATE), j, k, g, b_, perp2=perp**2)
                 worst = max(worst, abs(e - ref), abs(c - ref))
                 sign = int(bool(STATE[j] > STATE[k])) - int(bool(STATE[j] < STATE[k]))
                 signs_ok &= int(e > 0) - int(e < 0) == sign
@@ -454,20 +459,45 @@ def variance_near_minimum() -> CheckResult:
         {"cases": rows})
 
 
+def _birth_death_margin(c: float) -> float:
+    """Raabe's A for p_x = 1/2 + c/(2x): 2c for the recurrence series sum prod q/p, -2c for
+    the stationary series sum prod p_i/q_(i+1); the deciding margin is |A - 1| of the
+    deciding series (both for null recurrence: the smaller), 1 on a critical line, where
+    Bertrand's limit is 0."""
+    rec, pos = (1.0 if abs(2 * c) == 1 else abs(a - 1) for a in (2 * c, -2 * c))
+    if 2 * c > 1:
+        return rec
+    if 2 * c < -1:
+        return pos
+    return min(rec, pos)
+
+
 def birth_death_series() -> CheckResult:
     """``lamperti.criterion``: the birth-death chain p_x = 1/2 + c/(2x) classified by its exact
-    series (|c| < 1 on the Lamperti grid), against the 2c vs +-1 thresholds."""
+    series (|c| < 1 on the Lamperti grid), against the 2c vs +-1 thresholds, with the
+    margin of Raabe's (or Bertrand's) test; the chain's moments as defined, and Lamperti's
+    criterion on them gives the same class."""
     rows = []
     ok = True
     x = sp.Symbol("x", positive=True)
     for c in LAMPERTI_GRID:
         if abs(c) >= 1:
             continue  # p_x = 1/2 + c/(2x) leaves (0, 1) too often for |c| >= 1
-        got = lamperti.classify_birth_death(sp.Rational(1, 2) + sp.nsimplify(c) / (2 * x), x,
-                                            closed_form=False).classification
-        ok &= got == lamperti_expected(c)
-        rows.append({"c": c, "classification": got, "expected": lamperti_expected(c)})
+        p_x = sp.Rational(1, 2) + sp.nsimplify(c) / (2 * x)
+        got = lamperti.classify_birth_death(p_x, x, closed_form=False)
+        want = _birth_death_margin(c)
+        # the chain's moments from its definition (steps +-1 with P(+1) = p_x), and
+        # Lamperti's criterion applied to the library's moments: the same class
+        m1, m2 = lamperti.birth_death_moments(p_x)
+        moments_ok = sp.simplify(m1 - (p_x - (1 - p_x))) == 0 and sp.simplify(m2 - 1) == 0
+        by_lamperti = lamperti.classify_lamperti(m1, m2, x).classification
+        ok &= (got.classification == lamperti_expected(c) == by_lamperti and moments_ok
+               and got.margin is not None and abs(got.margin - want) <= 1e-12)
+        rows.append({"c": c, "classification": got.classification,
+                     "expected": lamperti_expected(c), "margin": got.margin,
+                     "expected_margin": want, "lamperti_on_the_moments": by_lamperti,
+                     "moments_as_defined": moments_ok})
     return CheckResult("birth-death chain p_x = 1/2 + c/(2x): exact series tests",
                        "exact-enumeration", _status(ok),
-                       "exact (ratio / Raabe / Bertrand tests on the series terms)",
-                       {"grid": rows})
+                       "exact (ratio / Raabe / Bertrand tests on the series terms); margins "
+                       "1e-12", {"grid": rows})

@@ -424,6 +424,39 @@ def _random_dead_point(rng: random.Random, conventions: Conventions) -> tuple[in
     return n_, w
 
 
+def reduced_gradient_fd(conventions: Conventions, points: int = 4, seed: int = 8
+                        ) -> CheckResult:
+    """``minima.set`` / ``stationary.other``: the reduced gradient components the
+    classification solves (n dL/da_i / a_i along an active and an inactive data coordinate,
+    n dL/dw_m / w_m along w_perp) against central differences of the loss definition at
+    random points (50 digits)."""
+    comp = stationary.reduced_gradient_components()
+    fns = {k: _mpmath((S, r), v) for k, v in comp.items()}
+    rng = random.Random(seed)
+    worst = mpmath.mpf(0)
+    seen = set()
+    with mpmath.workdps(DPS):
+        for _ in range(points):
+            n_ = rng.randint(2, 4)
+            w = [_mp(x) for x in random_point(rng, n_ + 2, n_)]
+            g = fd_gradient(w, n_, conventions)
+            active = [not conventions.is_relu or w[i] > 0 for i in range(n_)]
+            ss = mpmath.fsum(w[i] ** 2 for i in range(n_) if active[i])
+            rr = mpmath.fsum(x * x for x in w)
+            for m_, x in enumerate(w):
+                kind = ("perp" if m_ >= n_ else "active" if active[m_] else "inactive")
+                seen.add(kind)
+                worst = max(worst, abs(n_ * g[m_] / x - fns[kind](ss, rr)))
+    ok = worst <= mpmath.mpf("1e-20") and seen == set(fns) - (
+        set() if conventions.is_relu else {"inactive"})
+    return CheckResult(
+        "reduced gradient components vs central differences of the definition",
+        "high-precision", "pass" if ok else "fail",
+        "1e-20: the gradient's 1e-24 (h = 1e-15 at 50 digits) divided by |w_m| >= 1/20 and "
+        "times n <= 4", {"max_abs_error": mpmath.nstr(worst, 5), "directions": sorted(seen),
+                         "conventions": list(conventions.tags())})
+
+
 def dead_set_fd(conventions: Conventions) -> CheckResult:
     """``stationary.other`` at 50 digits: at random points of the S = 0 set central
     differences of the loss definition vanish and L equals the library's value on that set

@@ -29,7 +29,7 @@ from numerics.random_walk import (
     simulate_walk,
 )
 from numerics.result import SimulationResult
-from numerics.sgd import initial_state, simulate
+from numerics.sgd import initial_state, simulate, trajectory
 from numerics.sgd_walk import empirical_log_ratio_increments, top_gap
 from numerics.stats import mean_interval, normal_quantile, wilson_interval
 from theory import dynamics, hessian, lamperti
@@ -100,9 +100,8 @@ def check_gd_ratio_invariance(budget: Budget) -> CheckResult:
     claimed = dynamics.gd_ratio_invariance()
     drift = 0.0
     for conv in (LINEAR, RELU):
-        res = simulate(d_, n_, n_, 2.0, 200, 6, schedule="full", seed=ROOT, checkpoints=0,
-                       record_steps=[0, 50, 200], conventions=conv)
-        a = res.record_a  # (times, seeds, n)
+        _, a, _ = trajectory(d_, n_, n_, 2.0, 200, 6, record_every=1, schedule="full",
+                             seed=ROOT, conventions=conv)  # a: (times, seeds, n)
         active = a[0] > 0 if conv.is_relu else np.ones_like(a[0], dtype=bool)
         ref_col = np.argmax(np.where(active, np.abs(a[0]), -1), axis=1)
         base = a[:, np.arange(a.shape[1]), ref_col][:, :, None]
@@ -181,10 +180,16 @@ def check_gd_alignment(budget: Budget, conventions: Conventions = RELU) -> Check
         LINEAR if conventions.is_relu else RELU)(ex.N, ex.D)) ** 2
     mean, lo, hi = mean_interval(res.alignment**2, 1 - budget.alpha)
     z = normal_quantile(1 - budget.alpha)
+    # the band must be the textbook one: mean -+ z_(1 - alpha/2) s / sqrt(N), z from SciPy
+    x2 = res.alignment**2
+    half = float(stats.norm.ppf(1 - budget.alpha / 2)) * float(x2.std(ddof=1)) / math.sqrt(
+        x2.size)
+    band_ok = max(abs(mean - x2.mean()), abs(lo - (x2.mean() - half)),
+                  abs(hi - (x2.mean() + half))) <= 1e-12
     power = _power_two_sided(other - pred, (hi - lo) / (2 * z), z)
     return CheckResult(
         f"full batch is dense and aligned ({conventions.activation})", "simulation",
-        _status(exact_support and cos_err <= 1e-8 and lo <= pred <= hi),
+        _status(exact_support and cos_err <= 1e-8 and lo <= pred <= hi and band_ok),
         f"per seed 1e-8 (float64); mean cos^2 in a CLT band at level {budget.alpha:.2g} "
         "(E[cos^2] = E||u||^2/E||w_0||^2 exactly: a_i^2/||w_0||^2 has mean 1/d by "
         "exchangeability, and its sign is independent of it)",
@@ -563,11 +568,26 @@ def check_lamperti_escape(budget: Budget) -> CheckResult:
                 <= min(r1["escape"]["ci_high"], r2["escape"]["ci_high"])
                 for r1, r2 in zip(rows[:3], rows[3:], strict=True))
     moments = all(r["second_moment_identity"] for r in rows)
+    z = normal_quantile(level)
+    paths = budget.pick(400, 2000)
+    # power, normal approximation at the middle class's fraction: the ordering fails when two
+    # adjacent classes have equal fractions (their intervals of half-width z se overlap
+    # unless the difference, sd sqrt(2) se, exceeds 2 z se); the agreement across s2 fails
+    # when the law at s2 = 2 is off by 0.1 in escape fraction
+    p_mid = float(rows[1]["escape"]["fraction"])
+    se = math.sqrt(max(p_mid * (1 - p_mid), 1e-12) / paths)
+    power_equal = 1.0 - 2.0 * float(stats.norm.sf(math.sqrt(2.0) * z))
+    power_shift = _power_two_sided(0.1, math.sqrt(2.0) * se, 2.0 * z / math.sqrt(2.0))
+    shift_80 = 2.0 * z * se + float(stats.norm.ppf(0.8)) * math.sqrt(2.0) * se
     return CheckResult(
         "escape fractions ordered by the classifier's class; depend on c/s2 only",
         "simulation", _status(classes_ok and ordered and agree and moments),
         f"Wilson intervals and CLT bands at level {budget.alpha / 12:.2g} each (twelve)",
         {"rows": rows, "classes_as_classified": classes_ok, "ordered": ordered,
-         "same_law_across_s2": agree, "second_moment_identity": moments},
+         "same_law_across_s2": agree, "second_moment_identity": moments,
+         "alternative": "two adjacent classes escape equally often; or the law at s2 = 2 "
+                        "is off by 0.1 in escape fraction",
+         "power_vs_equal_classes": power_equal, "power_vs_shift_0.1_across_s2": power_shift,
+         "shift_across_s2_detected_with_power_0.8": shift_80},
     )
 

@@ -29,7 +29,7 @@ def test_dichotomy_b1_vs_bn_json(capsys):
     assert _run(argv) == 0
     full = json.loads(capsys.readouterr().out)
     assert set(small) == {"runs", "summary"}
-    keys = {"seed", "status", "support", "winner", "alignment", "loss_gap", "hessian_trace"}
+    keys = {"seed_index", "status", "support", "winner", "alignment", "loss_gap", "hessian_trace"}
     for run in small["runs"] + full["runs"]:
         assert keys <= set(run)
     assert [r["support"] for r in small["runs"]] == [1, 1, 1]

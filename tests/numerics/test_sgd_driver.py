@@ -114,7 +114,7 @@ def test_trajectory_and_results_api():
     np.testing.assert_array_equal(res.checkpoints["support"][-1], res.support)
     runs = res.runs()
     assert {
-        "seed",
+        "seed_index",
         "status",
         "support",
         "winner",

@@ -141,7 +141,7 @@ def test_routes_are_named_after_their_python_functions() -> None:
     for name, ch in checks().items():
         module, _, rest = name.partition(".")
         assert module in {"symbolic", "high_precision", "interval", "simulation", "enumeration",
-                          "engine"}
+                          "engine", "walks"}
         assert rest.startswith(ch.fn.__name__), name
         assert ch.title and ch.title != name
 

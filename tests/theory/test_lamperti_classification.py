@@ -193,6 +193,13 @@ def test_first_valid_site_scan_includes_search() -> None:
     assert first_valid_site(p, x, search=2) == 3
 
 
+def test_first_valid_site_scan_evaluates_what_the_compiler_does_not_print() -> None:
+    """sin is not printed by the compiler: the scan evaluates p_x with SymPy instead of
+    counting every site as invalid.  1/2 + sin(x)/(4x) lies in (1/4, 3/4) for all x >= 1."""
+    p = R(1, 2) + sp.sin(x) / (4 * x)
+    assert first_valid_site(p, x, search=40) == 1
+
+
 def test_stationary_series_is_prod_p_i_over_q_i_plus_1() -> None:
     """p_x = 1/2 - 1/x (x0 = 3): Pi = sum_{k>=3} prod_{i=3}^k p_i/q_(i+1), with
     p_i/q_(i+1) = (i-2)(i+1)/(i(i+3)), so the product telescopes to 40/((k-1)k(k+2)(k+3))

@@ -27,7 +27,6 @@ def test_reduced_classification() -> None:
     assert cls["minimum"] == {"S": 1, "r": 1, "loss": (n - 1) / (2 * n)}
     assert cls["dead"]["loss"] == sp.Rational(1, 2)
     assert stationary.min_value()["value"] == (n - 1) / (2 * n)
-    assert stationary.min_value()["gap_to_dead"] == 1 / (2 * n)
 
 
 @pytest.mark.parametrize("wrong", ["minima.set_r_two", "stationary.dead_value_zero"])
