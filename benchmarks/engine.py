@@ -26,13 +26,15 @@ kernel when present.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from numerics.config import numba_available
+from numerics.config import SimConfig, numba_available
+from numerics.resources import Estimate, estimate_run, require
 from numerics.sgd import simulate
 
 __all__ = ["WORKLOAD", "naive_loop", "one_pass", "run_bench"]
@@ -89,6 +91,36 @@ def _best(fn: Callable[[], Any], repeat: int) -> float:
     return best
 
 
+NAIVE_SECONDS_PER_STEP = 4e-5
+"""About what one step of :func:`naive_loop` costs at the workload (rng.choice and a
+d = 1000 update; 4.4e-5 s measured here), for the estimate before it runs."""
+
+
+def _require_bench(seeds: int, steps_reduced: int, steps_full: int, naive_seeds: int,
+                   naive_steps: int, repeat: int, use_numba: bool, max_memory: int | None,
+                   max_seconds: float | None) -> None:
+    """The benchmark's largest run must fit in memory and all its runs in time."""
+    w = WORKLOAD
+    naive = Estimate(bytes=8 * naive_seeds * w["n"] + 64 * w["d"],
+                     seconds=repeat * naive_seeds * naive_steps * NAIVE_SECONDS_PER_STEP,
+                     memory_parameter="naive_seeds", memory_value=naive_seeds,
+                     time_parameter="naive_steps", time_value=naive_steps,
+                     what=f"the naive loop ({naive_seeds} seed(s) x {naive_steps} steps, "
+                     f"{repeat} repeats)")
+    require(naive, max_memory, max_seconds)
+    runs = [SimConfig(d=w["d"], n=w["n"], batch_size=w["batch_size"], step_size=w["step_size"],
+                      steps=steps, seeds=seeds, engine=engine)
+            for steps, engine in ((steps_reduced, "reduced"), (steps_full, "full"))]
+    ests = [estimate_run(c) for c in runs]
+    reduced_runs = 3 + int(use_numba)  # reduced, big d, one pass (and numba)
+    seconds = repeat * (reduced_runs * ests[0].seconds + ests[1].seconds)
+    big = max(ests, key=lambda e: e.bytes)
+    require(dataclasses.replace(big, seconds=seconds, memory_parameter="seeds",
+                                memory_value=seeds, what=f"the benchmark ({repeat} "
+                                "repeats of every engine, " + big.what + ")"),
+            max_memory, max_seconds)
+
+
 def run_bench(
     seeds: int = 1000,
     steps_reduced: int = 2000,
@@ -97,14 +129,20 @@ def run_bench(
     naive_steps: int = 500,
     repeat: int = 3,
     numba: bool | None = None,
+    max_memory: int | None = None,
+    max_seconds: float | None = None,
 ) -> dict[str, Any]:
     """Time every engine on the workload; returns rates, ratios and the settings.
 
-    ``numba``: also time ``kernel="numba"`` (None: if numba is installed).
+    ``numba``: also time ``kernel="numba"`` (None: if numba is installed).  The whole
+    benchmark is estimated first and refused when it does not fit (``max_memory``,
+    ``max_seconds``: :mod:`numerics.resources`).
     """
     w = WORKLOAD
     d, n, b, eta = w["d"], w["n"], w["batch_size"], w["step_size"]
     use_numba = numba_available() if numba is None else bool(numba)
+    _require_bench(seeds, steps_reduced, steps_full, naive_seeds, naive_steps, repeat,
+                   use_numba, max_memory, max_seconds)
     with np.errstate(under="ignore"):
         if use_numba:  # compile outside the timings (cached on disk afterwards)
             simulate(d, n, b, eta, 3, 2, kernel="numba")

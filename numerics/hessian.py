@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from theory.conventions import LINEAR, RELU, Conventions
-from theory.domain import DomainError
+from theory.domain import DomainError, integer
 
 from . import formulas
 
@@ -49,6 +49,20 @@ __all__ = [
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _point(w: Any, n: Any) -> np.ndarray:
+    """``w`` as a finite real vector of length d, with ``n`` an integer in [1, d] (the data
+    are e_1..e_n of R^d, so n > d has no meaning)."""
+    arr = np.asarray(w)
+    if arr.ndim != 1 or arr.size == 0 or not (np.issubdtype(arr.dtype, np.integer)
+                                              or np.issubdtype(arr.dtype, np.floating)):
+        raise DomainError("w", f"array of shape {arr.shape} and dtype {arr.dtype}",
+                          "a non-empty real vector")
+    if not np.all(np.isfinite(arr)):
+        raise DomainError("w", "array with non-finite entries", "finite")
+    integer("n", n, 1, arr.shape[0], what=f"an integer in [1, d={arr.shape[0]}]")
+    return arr.astype(float)
 
 
 def _no_underflow(fn: _F) -> _F:
@@ -89,7 +103,7 @@ def gradient(
     """grad L(w) in R^d (data e_1..e_n).  With ``pattern`` (0/1 per data point) the
     activation region is frozen: coordinate i uses the linear coefficients if active,
     zero otherwise."""
-    w = np.asarray(w, dtype=float)
+    w = _point(w, n)
     r = float(w @ w)
     a = w[:n]
     if pattern is None:
@@ -105,7 +119,7 @@ def gradient(
 @_no_underflow
 def closed_form_matrix(w: np.ndarray, n: int, conventions: Conventions = RELU) -> np.ndarray:
     """The closed-form Hessian (d, d) at w (data e_1..e_n)."""
-    w = np.asarray(w, dtype=float)
+    w = _point(w, n)
     d = w.shape[0]
     q = np.zeros(d)
     q[:n] = _active(w, n, conventions)
@@ -129,7 +143,7 @@ def fd_matrix(
 ) -> np.ndarray:
     """Dense Hessian by central differences of :func:`gradient` (pattern frozen at w),
     symmetrised.  Error O(eps^2) (the gradient is a cubic polynomial on a region)."""
-    w = np.asarray(w, dtype=float)
+    w = _point(w, n)
     d = w.shape[0]
     pat = _active(w, n, conventions)
     h = np.empty((d, d))
@@ -189,7 +203,7 @@ def hutchinson_trace(
     """
     if probes < 2:
         raise DomainError("probes", probes, "an integer >= 2")
-    w = np.asarray(w, dtype=float)
+    w = _point(w, n)
     rng = np.random.default_rng(0) if rng is None else rng
     pat = _active(w, n, conventions)
     vals = np.empty(probes)

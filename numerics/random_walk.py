@@ -32,10 +32,11 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from theory.domain import DomainError, exact_number, integer, real
+from theory.domain import DomainError, expression, integer, real
 
 from .compile import compile
 from .config import WalkConfig
+from .resources import estimate_walk, require
 from .rng import seed_sequence
 from .stats import normal_quantile, wilson_interval
 
@@ -93,14 +94,9 @@ class FiniteLaw:
 
 
 def _symbolic(name: str, value: Any) -> sp.Expr:
-    """A SymPy expression, or a number made exact; strings are never parsed."""
-    if isinstance(value, sp.Basic):
-        return value
-    if isinstance(value, str):
-        raise DomainError(name, value, "a SymPy expression or a number (strings are not "
-                          "parsed)")
-    q = exact_number(name, value)
-    return sp.Rational(q.numerator, q.denominator)
+    """A SymPy expression, or a number made exact; strings are never parsed as code."""
+    out: sp.Expr = expression(name, value)
+    return out
 
 
 def _vectorised(x: sp.Symbol, expr: sp.Expr) -> _Fn:
@@ -160,8 +156,8 @@ def lamperti_law(c: float, s2: float, x_floor: float | None = None) -> FiniteLaw
     c = real("c", c)
     s2 = real("s2", s2, 0.0, low_open=True, what="a finite number > 0")
     x = sp.Symbol("x", positive=True)
-    c_ = sp.nsimplify(c, rational=True)
-    s2_ = sp.nsimplify(s2, rational=True)
+    c_ = expression("c", c)
+    s2_ = expression("s2", s2)
     floor = math.sqrt(s2) if x_floor is None else x_floor
     return two_point_law(c_ / x, s2_, x, float(floor))
 
@@ -234,13 +230,17 @@ def _default_radius(law: FiniteLaw) -> float:
 
 def simulate_walk(law: FiniteLaw, x0: float, steps: int, paths: int, seed: int = 0,
                   reflect: bool = True, escape_level: float | None = None,
-                  return_radius: float | None = None, records: int = 64) -> WalkResult:
+                  return_radius: float | None = None, records: int = 64, *,
+                  max_memory: int | None = None, max_seconds: float | None = None
+                  ) -> WalkResult:
     """Run ``paths`` independent walks from ``x0`` for ``steps`` steps (or until escape).
 
     The arguments are :class:`numerics.config.WalkConfig`'s.  With ``reflect`` the walk
     lives on [0, inf): X' = |X + xi|.  A path that reaches X >= ``escape_level`` is frozen
     there.  Returns are entries into [0, return_radius] (default: half the smallest nonzero
-    step at x_floor, so on the lattice h Z a return is a visit to 0).
+    step at x_floor, so on the lattice h Z a return is a visit to 0).  The request is
+    refused before it allocates when it does not fit (``max_memory``, ``max_seconds``: see
+    :mod:`numerics.resources`).
 
     >>> law = lamperti_law(0.0, 1.0)
     >>> a = simulate_walk(law, 3.0, 50, 3, seed=7).x
@@ -249,6 +249,7 @@ def simulate_walk(law: FiniteLaw, x0: float, steps: int, paths: int, seed: int =
     True
     """
     config = WalkConfig(x0, steps, paths, seed, reflect, escape_level, return_radius, records)
+    require(estimate_walk(config), max_memory, max_seconds)
     radius = _default_radius(law) if config.return_radius is None else config.return_radius
     rngs = [np.random.Generator(np.random.PCG64(seed_sequence(config.seed, i)))
             for i in range(config.paths)]

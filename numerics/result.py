@@ -180,12 +180,9 @@ class SimulationResult:
         return {"runs": self.runs(), "summary": self.summary()}
 
     def save_npz(self, path: str) -> None:
-        """``a0``, ``a`` (seeds, n), ``perp0``, ``perp`` (seeds,), and ``diverged_at``."""
-        np.savez(
-            path,
-            a0=self.a0,
-            a=self.a,
-            perp0=self.perp0,
-            perp=self.perp,
-            diverged_at=self.diverged_at,
-        )
+        """The run file of :func:`numerics.io.save_run` (versioned, atomic): ``a0``, ``a``
+        (seeds, n), ``perp0``, ``perp``, ``diverged_at``, ``seed_ids`` (seeds,), the
+        parameters and the provenance; :func:`numerics.io.load_run` reads it back."""
+        from .io import save_run
+
+        save_run(self, path)

@@ -41,6 +41,7 @@ from theory.domain import DomainError, integer
 from . import metrics
 from ._engines import _Engine, _FullEngine, _ReducedEngine, _ReducedEngineNumba
 from .config import SimConfig, validate_basis, validate_init
+from .resources import estimate_run, require
 from .result import CHECKPOINT_METRICS, SimState, SimulationResult
 from .rng import seed_streams
 from .schedules import Schedule
@@ -293,6 +294,8 @@ def run(
     basis: Any = None,
     start: SimState | None = None,
     progress: bool | None = False,
+    max_memory: int | None = None,
+    max_seconds: float | None = None,
 ) -> SimulationResult:
     """Run the SGD runs of ``config`` and collect their metrics.
 
@@ -300,8 +303,12 @@ def run(
     batches still come from the seeds; ``basis`` (full engine only) is a (d, d) orthogonal
     matrix whose first n columns are the data; ``start`` continues runs from their state
     after some steps (``config.steps`` more steps are run); ``progress`` None means "if
-    stderr is a terminal".
+    stderr is a terminal".  Before anything is allocated the request is estimated and
+    refused (:class:`numerics.resources.ResourceError`) when it needs more memory than is
+    available (or than ``max_memory`` bytes) or more than ``max_seconds``.
     """
+    require(estimate_run(config, basis=basis is not None, init=init is not None),
+            max_memory, max_seconds)
     init_arr = None if init is None else validate_init(init, config)
     q = None if basis is None else validate_basis(basis, config)
     t0 = 0 if start is None else _check_start(start, config, init).step
@@ -333,21 +340,24 @@ def run(
 
 def simulate(d: int, n: int, batch_size: int, step_size: float, steps: int, seeds: int = 1,
              *, init: Any = None, basis: Any = None, start: SimState | None = None,
-             progress: bool | None = False, **options: Any) -> SimulationResult:
+             progress: bool | None = False, max_memory: int | None = None,
+             max_seconds: float | None = None, **options: Any) -> SimulationResult:
     """Run SGD for seeds ``seed_offset .. seed_offset + seeds - 1`` and collect metrics.
 
     The arguments are :class:`numerics.config.SimConfig`'s (``conventions``, ``schedule``,
     ``engine``, ``init_scale``, ``seed``, ``seed_offset``, ``checkpoints``,
     ``record_steps``, ``support_threshold``, ``converged_tol``, ``divergence_bound``,
     ``kernel``, ``chunk_size``), validated once (a :class:`theory.domain.DomainError`
-    names the bad one); ``init``, ``basis``, ``start`` and ``progress`` are :func:`run`'s.
+    names the bad one); ``init``, ``basis``, ``start``, ``progress``, ``max_memory`` and
+    ``max_seconds`` are :func:`run`'s.
     ``kernel`` (reduced engine): ``"numpy"`` (default), ``"numba"`` (the optional compiled
     loop, needs the ``fast`` extra; agrees with NumPy to 1e-12, not to the bit) or
     ``"auto"`` (numba if importable); the ``replacement`` schedule always uses NumPy.
     """
     config = SimConfig(d=d, n=n, batch_size=batch_size, step_size=step_size, steps=steps,
                        seeds=seeds, **options)
-    return run(config, init=init, basis=basis, start=start, progress=progress)
+    return run(config, init=init, basis=basis, start=start, progress=progress,
+               max_memory=max_memory, max_seconds=max_seconds)
 
 
 def trajectory(d: int, n: int, batch_size: int, step_size: float, steps: int, seeds: int = 1,

@@ -14,14 +14,14 @@ top gap G; :func:`empirical_log_ratio_increments` applies the engine's one-step 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
 from theory.conventions import RELU, Conventions
-from theory.domain import DomainError, integer, positive
+from theory.domain import DomainError, expression, integer, positive
 from theory.walk import log_ratio_increment_law
 
 from . import formulas
@@ -30,6 +30,9 @@ from .rng import seed_streams
 from .schedules import Schedule
 from .stats import wilson_interval
 from .steps import reduced_step
+
+_PATHS = {"seeds": "paths"}
+"""run()'s argument names where this function calls them otherwise."""
 
 __all__ = [
     "SGDWalkResult",
@@ -100,7 +103,7 @@ def exact_log_ratio_law(a: Any, j: int, k: int, step_size: float, batch_size: in
     """
     eta = positive("step_size", step_size)
     b = integer("batch_size", batch_size, 1)
-    gamma_ = sp.Rational(int(eta)) / b if float(eta).is_integer() else sp.nsimplify(eta) / b
+    gamma_ = expression("step_size", eta) / b
     law = log_ratio_increment_law(
         [float(v) for v in np.asarray(a, dtype=float)], j, k, gamma_, b,
         float(perp2), conventions, schedule,
@@ -221,7 +224,8 @@ def _record_grid(steps: int, records: int) -> tuple[int, ...]:
     return tuple(int(t) for t in np.unique(np.round(grid).astype(np.int64)))
 
 
-def simulate_sgd_top_gap(config: TopGapConfig | None = None, **params: Any) -> SGDWalkResult:
+def simulate_sgd_top_gap(config: TopGapConfig | None = None, *, max_memory: int | None = None,
+                         max_seconds: float | None = None, **params: Any) -> SGDWalkResult:
     """The top gap G = log(a_(1)/a_(2)) of ``paths`` independent SGD runs (SPEC ``walk.top_gap``).
 
     Takes a :class:`numerics.config.TopGapConfig` or its fields as keywords.  Path i is
@@ -231,8 +235,9 @@ def simulate_sgd_top_gap(config: TopGapConfig | None = None, **params: Any) -> S
     G >= ``escape_level`` (default log 10^6) at some record step; ``moved`` marks runs
     whose G changed by more than ``moved_tol`` at some record step.  Under b = n
     (``full``) G is constant (``gd.ratio_invariance``); under b < n it escapes
-    (``sgd.sparse_limit``).
+    (``sgd.sparse_limit``).  ``max_memory`` and ``max_seconds`` are :func:`numerics.sgd.run`'s.
     """
+    from .resources import estimate_run, require
     from .sgd import run
 
     cfg = TopGapConfig(**params) if config is None else config
@@ -241,7 +246,14 @@ def simulate_sgd_top_gap(config: TopGapConfig | None = None, **params: Any) -> S
                     steps=cfg.steps, seeds=cfg.paths, conventions=cfg.conventions,
                     schedule=cfg.schedule, init_scale=cfg.init_scale, seed=cfg.seed,
                     checkpoints=0, record_steps=_record_grid(cfg.steps, cfg.records))
-    res = run(sim)
+    est = estimate_run(sim)  # the same estimate run() makes, in this function's vocabulary
+    require(dataclasses.replace(est, memory_parameter=_PATHS.get(est.memory_parameter,
+                                                                 est.memory_parameter),
+                                time_parameter=_PATHS.get(est.time_parameter,
+                                                          est.time_parameter),
+                                what=est.what.replace("seed(s)", "path(s)")),
+            max_memory, max_seconds)
+    res = run(sim, max_memory=max_memory, max_seconds=max_seconds)
     rec_idx = np.asarray(res.record_steps, dtype=np.int64)
     with np.errstate(divide="ignore", under="ignore"):
         rec = top_gap(res.record_a, cfg.conventions)  # (R, paths)

@@ -106,6 +106,8 @@ class RouteTrace:
     depth: int = 0
     closures: dict[str, set[tuple[str, bool]]] = field(default_factory=dict)
     active: list[tuple[str, int]] = field(default_factory=list)
+    result: Any = None
+    """What the traced run of the route returned (its :class:`CheckResult`)."""
 
     def record(self, name: str, under_subject: bool = False) -> None:
         """``name`` ran here (inside the subject if ``under_subject`` or a subject call is
@@ -186,24 +188,23 @@ def trace(check: Check, subject: Iterable[Callable[..., Any]], budget: Budget) -
     shims = _shims(tr, cached_ids)
 
     def hook(frame: FrameType, event: str, arg: Any) -> None:
-        module = frame.f_globals.get("__name__", "")
-        if not _is_library(module):
-            return
         code = frame.f_code
-        if event == "call":
-            if code in plain:
+        if code in plain:  # a subject may be the user's own function (user claims)
+            if event == "call":
                 tr.subject_calls += 1
                 tr.depth += 1
+            elif event == "return":
+                tr.depth -= 1
+        module = frame.f_globals.get("__name__", "")
+        if event == "call" and _is_library(module):
             tr.record(f"{module}.{code.co_qualname}")
-        elif event == "return" and code in plain:
-            tr.depth -= 1
 
     clear_caches()
     for original, shim in shims:
         _rebind(original, shim)
     sys.setprofile(hook)
     try:
-        check.run(budget)
+        tr.result = check.run(budget)
     finally:
         sys.setprofile(None)
         for original, shim in shims:

@@ -38,6 +38,7 @@ __all__ = [
     "DomainError",
     "choice",
     "exact_number",
+    "expression",
     "flag",
     "integer",
     "positive",
@@ -156,13 +157,14 @@ _RATIONAL = re.compile(r"[+-]?\d+/\d+")
 def exact_number(name: str, value: object, what: str = "a real number") -> Fraction:
     """An exact rational from a number or from a plain decimal / rational string.
 
-    Accepted: ints, floats (their exact binary value), Fractions, SymPy rationals and
-    integers, and strings matching ``[+-]digits[.digits][e[+-]digits]`` or
-    ``[+-]digits/digits``.  Anything else (an expression, a name, a call) is refused with a
-    :class:`DomainError`; nothing is ever evaluated.
+    Accepted: ints, floats (read as the decimal Python prints for them, so 0.1 is 1/10: the
+    number the user wrote), Fractions, SymPy rationals and integers, and strings matching
+    ``[+-]digits[.digits][e[+-]digits]`` or ``[+-]digits/digits``.  Anything else (an
+    expression, a name, a call) is refused with a :class:`DomainError`; nothing is ever
+    evaluated.
 
-    >>> exact_number("c", 0.5), exact_number("c", "-1.25e1")
-    (Fraction(1, 2), Fraction(-25, 2))
+    >>> exact_number("c", 0.1), exact_number("c", "-1.25e1")
+    (Fraction(1, 10), Fraction(-25, 2))
     >>> exact_number("c", "__import__('os')")
     Traceback (most recent call last):
     ...
@@ -189,8 +191,33 @@ def exact_number(name: str, value: object, what: str = "a real number") -> Fract
         v = float(value)
         if not math.isfinite(v):
             raise DomainError(name, value, what + " (finite)")
-        return Fraction(v)
+        return Fraction(repr(v))
     raise DomainError(name, value, what)
+
+
+def expression(name: str, value: object, what: str = "a SymPy expression or a number") -> Any:
+    """A SymPy expression from a SymPy expression (returned as it is) or a number (made
+    exact by :func:`exact_number`, so a plain decimal or rational string is read by its
+    grammar); every other string is refused: nothing is ever parsed as code.
+
+    >>> expression("mu_1", "3/8")
+    3/8
+    >>> expression("mu_1", "__import__('os')")
+    Traceback (most recent call last):
+    ...
+    theory.domain.DomainError: mu_1="__import__('os')" must be a SymPy expression or a number
+    """
+    import sympy as sp
+
+    if isinstance(value, sp.Basic):
+        if not isinstance(value, sp.Expr):
+            raise DomainError(name, value, what)
+        return value
+    if isinstance(value, str) and not (_RATIONAL.fullmatch(value.strip())
+                                       or _DECIMAL.fullmatch(value.strip())):
+        raise DomainError(name, value, what)
+    q = exact_number(name, value, what)
+    return sp.Rational(q.numerator, q.denominator)
 
 
 def _sympy_rational(value: Any) -> Fraction | None:

@@ -39,7 +39,7 @@ import mpmath
 import sympy as sp
 
 from .compile import compile
-from .domain import DomainError
+from .domain import DomainError, expression
 
 __all__ = [
     "CLASSIFICATIONS",
@@ -95,6 +95,13 @@ class Classification:
         return asdict(self)
 
 
+def _symbol(name: str, x: object) -> sp.Symbol:
+    """``x`` itself if it is a SymPy Symbol (a name given as a string is refused)."""
+    if not isinstance(x, sp.Symbol):
+        raise DomainError(name, x, "a SymPy Symbol")
+    return x
+
+
 def _num(v: sp.Expr) -> float:
     if v is sp.oo:
         return float("inf")
@@ -126,8 +133,8 @@ def lamperti_family(c: sp.Expr | float, s2: sp.Expr | float) -> tuple[sp.Expr, s
     >>> lamperti_family(1, 2)
     (1/x, 2, x)
     """
-    c_ = sp.nsimplify(c)
-    s2_ = sp.nsimplify(s2)
+    c_ = expression("c", c)
+    s2_ = expression("s2", s2)
     if not (s2_.is_real and s2_ > 0):
         raise DomainError("s2", s2, "> 0 (mu_2 must be bounded below)")
     if not c_.is_real:
@@ -197,12 +204,13 @@ def classify_lamperti(
     >>> v.classification, v.criterion.split(": ")[-1]
     ('transient', 'level 1 of the iterated-log scale -> 2 > 1, transient')
     """
-    m1 = sp.sympify(mu1)
-    m2 = sp.sympify(mu2)
+    m1 = expression("mu_1", mu1)
+    m2 = expression("mu_2", mu2)
+    _symbol("x", x)
     details: dict[str, Any] = {"mu_1": str(m1), "mu_2": str(m2)}
     if support is not None:
         for v in support:
-            lim = _limit(sp.Abs(sp.sympify(v)), x)
+            lim = _limit(sp.Abs(expression("support", v)), x)
             if lim is None or lim is sp.oo:
                 return Classification(
                     "undecided",
@@ -326,6 +334,8 @@ def series_convergence(rho: sp.Expr, i: sp.Symbol, depth: int = 3) -> SeriesTest
     >>> series_convergence(k / (k + 1), k).verdict
     'diverges'
     """
+    rho = expression("rho", rho)
+    _symbol("i", i)
     lim0 = _limit(rho, i)
     if lim0 is None:
         return SeriesTest("undecided", "ratio test: lim rho_i not found", None)
@@ -358,6 +368,8 @@ def first_valid_site(p_x: sp.Expr, x: sp.Symbol, search: int = 10_000) -> int:
     >>> first_valid_site(sp.Rational(1, 2) + sp.Rational(3, 2) / _X, _X)  # c = 3: p_x < 1 iff x > 3
     4
     """
+    p_x = expression("p_x", p_x)
+    _symbol("x", x)
     xr = sp.Symbol("x_r", real=True)
     expr = p_x.subs(x, xr)
     try:
@@ -412,6 +424,7 @@ def birth_death_moments(p_x: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
     >>> birth_death_moments(sp.Rational(1, 2) + sp.Rational(1, 2) / _X)
     (1/x, 1)
     """
+    p_x = expression("p_x", p_x)
     return sp.expand(2 * p_x - 1), sp.Integer(1)
 
 
@@ -479,7 +492,8 @@ def classify_birth_death(
     >>> classify_birth_death(sp.Rational(1, 2) - 1 / _X, closed_form=False).classification
     'positive-recurrent'
     """
-    p = sp.sympify(p_x)
+    p = expression("p_x", p_x)
+    _symbol("x", x)
     if not p.has(x) and not (0 < p < 1):
         raise DomainError("p_x", p_x, "in (0, 1)")
     x0 = first_valid_site(p, x)

@@ -23,6 +23,7 @@ b*(-b + n)/(n*(n - 1))
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from fractions import Fraction
 from functools import cache
@@ -32,7 +33,7 @@ import mpmath
 import sympy as sp
 
 from .conventions import RELU, Conventions
-from .domain import DomainError
+from .domain import DomainError, expression
 from .gradients import sgd_step_map
 from .symbols import S_B, S, T, a_j, a_k, b, eta, gamma, n, p, r
 
@@ -209,9 +210,12 @@ def _check_nb(n_: int, b_: int) -> None:
 
 
 def _exact(v: Any) -> sp.Rational:
-    if isinstance(v, float):
+    """A state coordinate as an exact rational: a float by its exact binary value (the number
+    the engine holds), anything else through :func:`theory.domain.expression` (strings
+    other than plain decimals and rationals are refused)."""
+    if isinstance(v, float) and math.isfinite(v):
         return sp.Rational(Fraction(v))
-    out = sp.nsimplify(v, rational=True) if not isinstance(v, sp.Basic) else v
+    out = expression("state", v, "rational or float numbers")
     if not out.is_Rational:
         raise DomainError("state", v, "rational or float numbers")
     return out

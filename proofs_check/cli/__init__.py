@@ -44,15 +44,32 @@ def build_parser() -> argparse.ArgumentParser:
             "SGD batch size and single-neuron autoencoders."
         ),
     )
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="print the version (and the git commit of a checkout) and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=UsageParser)
     for module in _MODULES:
         module.register(sub)
     return parser
 
 
+class _Version(argparse.Action):
+    """``aesgd --version``: the version and, from a checkout, the git commit (computed only
+    when asked, so building the parser stays cheap)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        from numerics.io import git_commit, version
+
+        commit = git_commit()
+        print(f"aesgd {version()}" + (f" (git {commit})" if commit else ""))
+        parser.exit()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 a failed verdict, 2 bad input)."""
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(words)
+    args.argv = ["aesgd", *words]
     where = f"aesgd {args.command}"
     try:
         return int(args.func(args))

@@ -40,6 +40,7 @@ __all__ = [
     "add_conventions",
     "add_json",
     "add_progress",
+    "add_resources",
     "add_seed",
     "conventions_from",
     "error_line",
@@ -47,6 +48,7 @@ __all__ = [
     "number",
     "print_json",
     "progress",
+    "resources_from",
     "texts",
 ]
 
@@ -151,6 +153,31 @@ def add_progress(parser: argparse.ArgumentParser) -> None:
 def progress(args: argparse.Namespace) -> bool:
     """Whether to show a progress bar (``--progress`` unset: iff stderr is a terminal)."""
     return sys.stderr.isatty() if args.progress is None else bool(args.progress)
+
+
+MAX_SECONDS = 3600.0
+"""The default ``--max-seconds``: work estimated to take longer is refused."""
+
+
+def add_resources(parser: argparse.ArgumentParser) -> None:
+    """``--max-memory SIZE`` and ``--max-seconds S``: the limits of the resource guard
+    (:mod:`numerics.resources`), checked before anything is allocated."""
+    parser.add_argument("--max-memory", default=None, metavar="SIZE",
+                        help="refuse runs estimated to need more memory (4G, 500M, bytes; "
+                             "default: the memory available)")
+    parser.add_argument("--max-seconds", type=number, default=MAX_SECONDS, metavar="S",
+                        help=f"refuse work estimated to take longer (default {MAX_SECONDS:g})")
+
+
+def resources_from(args: argparse.Namespace) -> dict[str, Any]:
+    """``max_memory`` (bytes or None) and ``max_seconds`` from :func:`add_resources`'s flags,
+    as keyword arguments of the simulators."""
+    from numerics.resources import parse_bytes
+    from theory.domain import positive
+
+    return {"max_memory": None if args.max_memory is None
+            else parse_bytes("max_memory", args.max_memory),
+            "max_seconds": positive("max_seconds", args.max_seconds)}
 
 
 def add_json(parser: argparse.ArgumentParser, what: str = "print one JSON object") -> None:

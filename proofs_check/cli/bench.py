@@ -16,7 +16,7 @@ from typing import Any
 
 from theory.domain import integer as at_least
 
-from ._options import add_command, add_json, integer, print_json
+from ._options import add_command, add_json, add_resources, integer, print_json, resources_from
 
 __all__ = ["COUNTS", "register", "run"]
 
@@ -38,6 +38,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="skip the optional numba kernel (timed by default when numba is installed)",
     )
+    add_resources(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
     counts = {name: at_least(name, getattr(args, name), 1) for name in COUNTS}
     counts["steps_reduced"] = counts.pop("steps")
-    out = run_bench(**counts, numba=False if args.no_numba else None)
+    out = run_bench(**counts, numba=False if args.no_numba else None, **resources_from(args))
     if args.json:
         print_json(out, indent=1)
         return 0

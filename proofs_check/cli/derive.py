@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from theory.conventions import Conventions
@@ -26,8 +25,8 @@ def register(subparsers: Any) -> None:
     add_conventions(parser)
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="output format (default: text)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="write to this file instead of standard output")
+    parser.add_argument("--out", default=None, metavar="FILE",
+                        help="write to this file (atomically) instead of standard output")
 
 
 def render(conventions: Conventions, fmt: str) -> str:
@@ -56,11 +55,17 @@ def run(args: argparse.Namespace) -> int:
     objects with id, expr, latex, provenance, conventions; --format latex writes a
     standalone amsmath document that compiles with pdflatex.
     """
+    out = None
+    if args.out is not None:
+        from numerics.io import output_path
+
+        out = output_path("out", args.out)
     text = render(conventions_from(args), args.format)
-    if args.out is None:
+    if out is None:
         sys.stdout.write(text)
     else:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
-        print(f"wrote {args.out}", file=sys.stderr)
+        from numerics.io import atomic_write
+
+        atomic_write(out, text)
+        print(f"aesgd derive: wrote {out}", file=sys.stderr)
     return 0

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,12 +28,14 @@ from ._options import (
     add_conventions,
     add_json,
     add_progress,
+    add_resources,
     add_seed,
     conventions_from,
     integer,
     number,
     print_json,
     progress,
+    resources_from,
 )
 
 __all__ = ["COLUMNS", "config_from", "register", "run"]
@@ -68,8 +69,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--support-threshold", type=number,
                    default=_DEFAULTS["support_threshold"], help="relative to max |a_i|")
     add_json(p, 'print {"runs": [...], "summary": {...}}')
-    p.add_argument("--save", metavar="FILE.npz", default=None, help="write a0, a, perp0, perp")
+    p.add_argument("--save", metavar="FILE.npz", default=None,
+                   help="write the run file (a0, a, perp0, perp, diverged_at, seed_ids, "
+                   "parameters, provenance; numerics.io.load_run reads it) atomically; the "
+                   "folder must exist")
     add_progress(p)
+    add_resources(p)
 
 
 def config_from(args: argparse.Namespace) -> SimConfig:
@@ -92,8 +97,10 @@ def _load_init(path: str) -> np.ndarray:
     except ValueError:
         raise DomainError("init", path, "a valid .npy file holding one float array "
                           "(pickled objects are never loaded)") from None
-    if not isinstance(arr, np.ndarray) or not np.issubdtype(arr.dtype, np.number):
-        raise DomainError("init", path, "a .npy file holding one numeric array")
+    if not isinstance(arr, np.ndarray) or not (np.issubdtype(arr.dtype, np.integer)
+                                               or np.issubdtype(arr.dtype, np.floating)):
+        raise DomainError("init", path, "a .npy file holding one real (integer or float) "
+                          "array")
     return np.asarray(arr, dtype=float)
 
 
@@ -137,15 +144,17 @@ def run(args: argparse.Namespace) -> int:
 
     Run SGD on a tied single-neuron autoencoder with orthonormal data.
     """
+    from numerics.io import output_path, save_run
     from numerics.sgd import run as run_sgd
 
     config = config_from(args)
+    save = None if args.save is None else output_path("save", args.save, ".npz")
     init = None if args.init is None else _load_init(args.init)
     _warn_if_unstable(config)
-    res = run_sgd(config, init=init, progress=progress(args))
-    if args.save is not None:
-        Path(args.save).parent.mkdir(parents=True, exist_ok=True)
-        res.save_npz(args.save)
+    res = run_sgd(config, init=init, progress=progress(args), **resources_from(args))
+    if save is not None:
+        save_run(res, save, argv=getattr(args, "argv", None))
+        print(f"aesgd simulate: wrote {save}", file=sys.stderr)
     if args.json:
         print_json(res.to_json(), indent=1)
     else:

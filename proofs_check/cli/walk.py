@@ -24,27 +24,35 @@ from typing import Any
 import numpy as np
 
 from numerics.config import SCHEDULES, TopGapConfig
-from theory.domain import DomainError, real
+from theory.domain import expression, real
 
 from ._options import (
     UsageParser,
     add_command,
     add_conventions,
     add_json,
+    add_resources,
     add_seed,
     conventions_from,
     integer,
     number,
     print_json,
+    resources_from,
     texts,
 )
 
-__all__ = ["BIRTH_DEATH_MAX_C", "register", "run_birth_death", "run_lamperti",
+__all__ = ["MAX_C", "register", "run_birth_death", "run_lamperti",
            "run_sgd_log_ratio"]
 
-BIRTH_DEATH_MAX_C = 1000.0
-"""|c| bound for ``walk birth-death``: p_x leaves (0, 1) below x = |c|, and the exact series
-starts there, so the symbolic work grows with |c|."""
+MAX_C = 1000.0
+"""|c| bound for ``walk lamperti`` and ``walk birth-death``: the drift c/x leaves the walk's
+range below x = |c| (the probabilities are clipped there), and the exact series starts
+there, so the symbolic work grows with |c|; beyond it the family says nothing new."""
+
+
+def _drift_constant(value: float) -> float:
+    """``--c`` checked against :data:`MAX_C` (the same bound for both walks)."""
+    return real("c", value, -MAX_C, MAX_C, what=f"a finite number with |c| <= {MAX_C:g}")
 
 _TOP_GAP = {f.name: f.default for f in dataclasses.fields(TopGapConfig)}
 
@@ -63,7 +71,7 @@ def register(subparsers: Any) -> None:
 
 
 def _add_plot(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument("--plot", type=Path, default=None, metavar="FILE.png", help=what)
+    parser.add_argument("--plot", default=None, metavar="FILE.png", help=what)
 
 
 def _register_lamperti(sub: Any) -> None:
@@ -84,6 +92,7 @@ def _register_lamperti(sub: Any) -> None:
     lam.add_argument("--no-simulate", action="store_true", help="only the classification")
     add_json(lam)
     _add_plot(lam, "draw sample paths and the escape fraction over time")
+    add_resources(lam)
 
 
 def _register_birth_death(sub: Any) -> None:
@@ -113,12 +122,14 @@ def _register_sgd_log_ratio(sub: Any) -> None:
                     help="ambient dimension d >= n (default n)")
     add_json(sg)
     _add_plot(sg, "draw sample G paths and the escape fraction over time")
+    add_resources(sg)
 
 
-def _png(path: Path | None) -> Path | None:
-    if path is not None and path.suffix.lower() != ".png":
-        raise DomainError("plot", str(path), "a path ending in .png")
-    return path
+def _png(path: str | None) -> Path | None:
+    """The checked ``--plot`` path (refused before anything runs)."""
+    from numerics.io import output_path
+
+    return None if path is None else output_path("plot", path, ".png")
 
 
 def _emit(payload: dict[str, Any], as_json: bool, lines: list[str]) -> None:
@@ -152,9 +163,12 @@ def _plot(path: Path, times: np.ndarray, paths: np.ndarray, esc_t: np.ndarray,
     ax2.set_ylabel("escaped fraction")
     fig.suptitle(title)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
+    from numerics.io import atomic_file
+
+    with atomic_file(path, "wb") as handle:
+        fig.savefig(handle, dpi=100, format="png")
     plt.close(fig)
+    print(f"aesgd walk: wrote {path}", file=sys.stderr)
 
 
 def _simulate_lamperti(args: argparse.Namespace, plot: Path | None,
@@ -173,7 +187,7 @@ def _simulate_lamperti(args: argparse.Namespace, plot: Path | None,
     level = (math.sqrt(s2 * max(args.steps, 1)) if args.escape_level is None
              else args.escape_level)
     res = simulate_walk(lamperti_law(c, s2), x0, args.steps, args.paths, seed=args.seed,
-                        escape_level=level)
+                        escape_level=level, **resources_from(args))
     esc = escape_fraction(res, args.confidence)
     ret = return_growth(res)
     mom = second_moment_check(res, 0.99) if res.config.paths >= 2 else None
@@ -217,7 +231,7 @@ def run_lamperti(args: argparse.Namespace) -> int:
     plot = _png(args.plot)
     real("confidence", args.confidence, 0.0, 1.0, low_open=True, high_open=True,
          what="a number in (0, 1)")
-    mu1, mu2, x = lamperti_family(args.c, args.s2)
+    mu1, mu2, x = lamperti_family(_drift_constant(args.c), args.s2)
     verdict = classify_lamperti(mu1, mu2, x)
     payload: dict[str, Any] = {
         "walk": "lamperti", "mu_1": str(mu1), "mu_2": str(mu2), **verdict.to_dict(),
@@ -248,10 +262,9 @@ def run_birth_death(args: argparse.Namespace) -> int:
 
     from theory.lamperti import classify_birth_death
 
-    c = real("c", args.c, -BIRTH_DEATH_MAX_C, BIRTH_DEATH_MAX_C,
-             what=f"a finite number with |c| <= {BIRTH_DEATH_MAX_C:g}")
+    c = _drift_constant(args.c)
     x = sp.Symbol("x", positive=True)
-    p_x = sp.Rational(1, 2) + sp.nsimplify(c, rational=True) / (2 * x)
+    p_x = sp.Rational(1, 2) + expression("c", c) / (2 * x)
     verdict = classify_birth_death(p_x, x, evaluate=args.evaluate)
     payload = {"walk": "birth-death", "p_x": str(p_x), **verdict.to_dict()}
     lines = [
@@ -294,7 +307,7 @@ def run_sgd_log_ratio(args: argparse.Namespace) -> int:
         paths=args.paths, schedule=args.schedule, seed=args.seed,
         conventions=conventions_from(args), d=args.d, escape_level=args.escape_level,
     )
-    res = simulate_sgd_top_gap(cfg)
+    res = simulate_sgd_top_gap(cfg, **resources_from(args))
     summ = res.summary()
     theory = _move_probability(cfg)
     payload = {

@@ -21,20 +21,22 @@ def _one_line_error(capsys: pytest.CaptureFixture[str], needle: str) -> str:
 
 
 def test_unwritable_save_path(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main([*BASE, "--step-size", "0.1", "--save", "/proc/no/such/dir/x.npz"])
+    code = main([*BASE, "--step-size", "0.1", "--save", "/proc/x.npz"])
     assert code == 2
-    _one_line_error(capsys, "cannot write or read")
+    _one_line_error(capsys, "cannot write or read '/proc/x.npz'")  # the target, not a temp
 
 
 def test_unwritable_derive_output(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["derive", "--out", "/proc/no/such/dir/x.tex"]) == 2
-    _one_line_error(capsys, "cannot write or read")
+    assert main(["derive", "--out", "/proc/x.tex"]) == 2
+    _one_line_error(capsys, "cannot write or read '/proc/x.tex'")
 
 
-def test_save_creates_parent_directories(tmp_path: Path) -> None:
+def test_save_into_a_missing_folder_is_refused_before_the_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "a" / "b" / "run.npz"
-    assert main([*BASE, "--step-size", "0.1", "--save", str(target)]) == 0
-    assert target.exists()
+    assert main([*BASE, "--step-size", "0.1", "--save", str(target)]) == 2
+    _one_line_error(capsys, "must be in an existing folder")
+    assert not (tmp_path / "a").exists()  # the path written is exactly the one given
 
 
 def test_garbage_npy_is_refused_without_unsafe_hint(tmp_path: Path,

@@ -36,10 +36,10 @@ def test_latex_compiles(tmp_path: Path, activation: str) -> None:
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_latex_out_writes_the_document(activation: str, tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "sub" / "formulas.tex"
+    out = tmp_path / "formulas.tex"
     assert main(["derive", "--activation", activation, "--format", "latex",
                  "--out", str(out)]) == 0
-    assert capsys.readouterr().err == f"wrote {out}\n"
+    assert capsys.readouterr().err == f"aesgd derive: wrote {out}\n"
     assert out.read_text(encoding="utf-8") == document(Conventions(activation))
 
 

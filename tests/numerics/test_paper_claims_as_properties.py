@@ -29,7 +29,7 @@ import pytest
 import sympy as sp
 from hypothesis import example, given, settings, target
 from hypothesis import strategies as st
-from strategies import (
+from proofs_check.strategies import (
     PAPER_FULL,
     PAPER_SMALL,
     MinimumState,

@@ -18,7 +18,7 @@ import pytest
 import sympy as sp
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from strategies import (
+from proofs_check.strategies import (
     minimum_states,
     near_minimum_states,
     rational_points,

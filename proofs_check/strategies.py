@@ -1,32 +1,58 @@
-"""Hypothesis strategies that *build* parameters inside each claim's hypotheses (issue 6).
+"""Hypothesis strategies that *build* parameters and states inside each claim's hypotheses.
 
-Nothing here filters with ``assume``: every constraint of a claim is met by construction.
+A researcher's kit for property tests of their own lemmas (``pip install "aesgd[property]"``
+or the ``test`` extra provide Hypothesis).  Nothing here filters with ``assume``: every
+constraint of a claim is met by construction.  Every strategy can be called with no
+arguments; the examples below draw one value each.
 
-* :func:`sgd_setups`: n, then d >= n, then a batch size in [1, n] (or exactly n, or < n),
-  then a per-sample rate gamma = eta/b inside the stability bound gamma < 1/2 (SPEC
-  ``walk.stability_at_xk``: the radial multiplier 1 - 4 gamma at x_k), a schedule that is
-  valid for that b, the conventions (relu with relu'(0) = 0, or linear) and the root seed
-  of the batches.  The start w_0 is built
-  explicitly (``init=``) rather than drawn from the Gaussian initialisation, so that the
-  hypotheses of the claims hold for *every* example:
+>>> from hypothesis import find
+>>> setup = find(sgd_setups(), lambda s: True)
+>>> 1 <= setup.b <= setup.n <= setup.d and setup.gamma < 0.5
+True
+>>> state = find(minimum_states(conventions=(RELU1,)), lambda m: m.s < m.n)
+>>> (state.s, state.m) == (state.s, state.n)  # relu'(0) = 1: zero coordinates are active
+True
+
+Parameters and starts
+
+* :func:`model_parameters`: (d, n, b, eta, schedule, conventions) inside the hypotheses of
+  the SGD claims: n, then d >= n, then b in [1, n], a schedule valid for that b, and
+  gamma = eta/b below the stability bound (1/2, or 1/(2b) for ``replacement``).
+* :func:`sgd_setups`: the same with an explicit start ``init`` and a root seed.  The start
+  w_0 is built rather than drawn from the Gaussian initialisation, so that the hypotheses
+  hold for *every* example:
 
   - every data coordinate satisfies 0.05 <= |a_i(0)| <= 1 (no coordinate sits on or next
     to the relu kink, so "initially active" is unambiguous at the support threshold);
   - at least one a_i(0) > 0 (relu: not a dead start, SPEC ``relu.dead_init``);
-  - ||w_0||^2 in [0.1, 1.5] (< 2: see the report of issue 6: with r(0) > 2 the relu
-    positive coordinates can collapse before the norm shrinks and SGD stops at a dead
-    point, so P1 needs a bounded start; the paper's N(0, I/d) start has r(0) ~ 1).
+  - ||w_0||^2 in [0.1, 1.5] (< 2: with r(0) > 2 the relu positive coordinates can collapse
+    before the norm shrinks and SGD stops at a dead point, so P1 needs a bounded start;
+    the paper's N(0, I/d) start has r(0) ~ 1).
 
-* ``replacement`` with b >= 2 can draw x_k several times; c copies give the radial
+  ``replacement`` with b >= 2 can draw x_k several times; c copies give the radial
   multiplier 1 - 4 c gamma, so the stable rate there is gamma < 1/(2 b): its rate is
   drawn in [0.2, 0.45]/b.
+* :func:`initialisations`: the paper's Gaussian start w_0 ~ N(0, s0^2/d I_d) for given
+  (or drawn) d, as floats from a drawn seed.
+
+States
 
 * :func:`minimum_states` and :func:`near_minimum_states`: points on the minimum manifold
-  (unit vectors of span(x_i) with s nonzero coordinates, nonnegative for relu), exactly in
-  rationals (stereographic projection gives rational unit vectors), and small perturbations
-  of them.
-* :func:`rational_points`: random rational w with data coordinates away from the kink,
-  for exact (SymPy) and 50-digit (mpmath) identities.
+  (unit vectors of span(x_i) with ``s`` nonzero coordinates, nonnegative for relu), exactly
+  in rationals (stereographic projection gives rational unit vectors), and small
+  perturbations of them.  Two counts, two names: ``s`` is the number of **nonzero**
+  coordinates (the sparsity of the paper), ``m`` the number of **active** coordinates
+  under the conventions (``theory.hessian.active_count_at_min``): m = s for relu with
+  relu'(0) = 0, m = n for linear and for relu with relu'(0) = 1.  The Hessian formulas at
+  a minimum are in terms of m.
+* :func:`kink_points`: points with some data coordinates exactly 0 (on the relu kink) and
+  the others away from it, for statements about the conventions at the kink.
+* :func:`rational_points`: random rational w with data coordinates away from the kink, for
+  exact (SymPy) and 50-digit (mpmath) identities.
+* :func:`walk_states`: states of the log-ratio walk (SPEC ``walk.*``).
+
+The oracles that judge what these strategies draw are pure functions in
+:mod:`proofs_check.oracles.pure`.
 """
 
 from __future__ import annotations
@@ -36,17 +62,28 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-from hypothesis import strategies as st
 
-from theory.conventions import LINEAR, RELU, Conventions
+try:
+    from hypothesis import strategies as st
+except ImportError as exc:  # pragma: no cover - only without the extra
+    raise ImportError("proofs_check.strategies needs Hypothesis: pip install "
+                      "'aesgd[property]' (or the 'test' extra)") from exc
+
+from theory.conventions import LINEAR, RELU, RELU1, Conventions
 
 __all__ = [
+    "ALL_CONVENTIONS",
+    "CONVENTIONS",
     "PAPER_FULL",
     "PAPER_SMALL",
     "MinimumState",
+    "ModelParameters",
     "SGDSetup",
     "WalkState",
+    "initialisations",
+    "kink_points",
     "minimum_states",
+    "model_parameters",
     "near_minimum_states",
     "rational_points",
     "rational_unit_vector",
@@ -55,7 +92,35 @@ __all__ = [
 ]
 
 CONVENTIONS: tuple[Conventions, ...] = (RELU, LINEAR)
+"""The default conventions of the strategies: relu with relu'(0) = 0 (the paper's) and
+linear."""
+ALL_CONVENTIONS: tuple[Conventions, ...] = (RELU, RELU1, LINEAR)
+"""Every convention the library knows, relu with relu'(0) = 1 included."""
 SMALL_BATCH_SCHEDULES = ("random", "replacement", "reshuffle", "cyclic")
+
+
+@dataclass(frozen=True)
+class ModelParameters:
+    """(d, n, b, eta, schedule, conventions) of one SGD configuration, in the library's
+    vocabulary (``batch_size`` = b, ``step_size`` = eta)."""
+
+    d: int
+    n: int
+    b: int
+    eta: float
+    schedule: str
+    conventions: Conventions
+
+    @property
+    def gamma(self) -> float:
+        """The per-sample rate eta/b."""
+        return self.eta / self.b
+
+    def kwargs(self) -> dict[str, object]:
+        """Keyword arguments of :func:`numerics.sgd.simulate` (add ``steps`` and
+        ``seeds``)."""
+        return {"d": self.d, "n": self.n, "batch_size": self.b, "step_size": self.eta,
+                "schedule": self.schedule, "conventions": self.conventions}
 
 
 @dataclass(frozen=True)
@@ -82,6 +147,11 @@ class SGDSetup:
     @property
     def a0(self) -> np.ndarray:
         return self.w0[: self.n]
+
+    @property
+    def parameters(self) -> ModelParameters:
+        return ModelParameters(self.d, self.n, self.b, self.eta, self.schedule,
+                               self.conventions)
 
     def kwargs(self) -> dict[str, object]:
         """Keyword arguments of :func:`numerics.sgd.simulate` (one seed, given start)."""
@@ -185,6 +255,29 @@ def sgd_setups(
     return SGDSetup(d, n, b, gamma, conv, schedule, init, root)
 
 
+def model_parameters(batch: str = "any", max_n: int = 6, max_extra_d: int = 3,
+                     schedules: tuple[str, ...] = SMALL_BATCH_SCHEDULES,
+                     conventions: tuple[Conventions, ...] = CONVENTIONS,
+                     gamma_range: tuple[float, float] = (0.3, 0.45)
+                     ) -> st.SearchStrategy[ModelParameters]:
+    """(d, n, b, eta, schedule, conventions) inside the SGD claims' hypotheses: the
+    parameters of :func:`sgd_setups` (same arguments) without the start."""
+    return sgd_setups(batch, max_n, max_extra_d, schedules, conventions,
+                      gamma_range).map(lambda setup: setup.parameters)
+
+
+@st.composite
+def initialisations(draw: st.DrawFn, d: int | None = None, max_d: int = 50,
+                    init_scale: float = 1.0) -> np.ndarray:
+    """The paper's start w_0 ~ N(0, init_scale^2/d I_d), float64, from a drawn seed (d
+    drawn in [1, max_d] unless given).  Unlike :func:`sgd_setups` nothing keeps it off
+    the kink or away from a dead relu start: it is what the library's own
+    ``init_scale`` start draws, for statements about typical starts."""
+    dim = draw(st.integers(1, max_d)) if d is None else d
+    seed = draw(st.integers(0, 2**32 - 1))
+    return np.random.default_rng(seed).standard_normal(dim) * init_scale / math.sqrt(dim)
+
+
 def rational_unit_vector(t: list[Fraction]) -> list[Fraction]:
     """Inverse stereographic projection: a rational unit vector in R^(len(t) + 1).
 
@@ -206,7 +299,18 @@ class MinimumState:
 
     @property
     def s(self) -> int:
+        """The number of nonzero data coordinates (the sparsity)."""
         return len(self.support)
+
+    @property
+    def m(self) -> int:
+        """The number of active data coordinates under the conventions: s for relu with
+        relu'(0) = 0, n for linear and for relu with relu'(0) = 1 (at a minimum every
+        a_i >= 0, and relu'(0) = 1 counts the zeros as active); the Hessian at a minimum
+        depends on m (``theory.hessian.active_count_at_min``)."""
+        if self.conventions.is_relu and self.conventions.relu_prime_at_zero == 0:
+            return self.s
+        return self.n
 
     def floats(self) -> np.ndarray:
         return np.array([float(x) for x in self.w])
@@ -216,7 +320,8 @@ _small_fraction = st.fractions(min_value=-3, max_value=3, max_denominator=12)
 
 
 @st.composite
-def minimum_states(draw: st.DrawFn, max_n: int = 6, max_extra_d: int = 3) -> MinimumState:
+def minimum_states(draw: st.DrawFn, max_n: int = 6, max_extra_d: int = 3,
+                   conventions: tuple[Conventions, ...] = CONVENTIONS) -> MinimumState:
     """A global minimum: a rational unit vector of span(x_i) with s nonzero coordinates.
 
     relu: every coordinate >= 0 (SPEC ``minima.set``); linear: any signs.  s is drawn in
@@ -225,7 +330,7 @@ def minimum_states(draw: st.DrawFn, max_n: int = 6, max_extra_d: int = 3) -> Min
     """
     n = draw(st.integers(1, max_n))
     d = n + draw(st.integers(0, max_extra_d))
-    conventions = draw(st.sampled_from(CONVENTIONS))
+    conv = draw(st.sampled_from(conventions))
     s = draw(st.integers(1, n))
     support = tuple(sorted(draw(st.permutations(list(range(n))))[:s]))
     if s == 1:
@@ -240,18 +345,20 @@ def minimum_states(draw: st.DrawFn, max_n: int = 6, max_extra_d: int = 3) -> Min
         if sum(x * x for x in t) == 1:
             t[0] = t[0] * 2
         vals = rational_unit_vector(t)
-    if conventions.is_relu:
+    if conv.is_relu:
         vals = [abs(v) for v in vals]
     w = [Fraction(0)] * d
     for idx, v in zip(support, vals, strict=True):
         w[idx] = v
-    return MinimumState(d, n, conventions, tuple(w), support)
+    return MinimumState(d, n, conv, tuple(w), support)
 
 
 @st.composite
-def near_minimum_states(draw: st.DrawFn, max_n: int = 6, max_extra_d: int = 3) -> MinimumState:
-    """A global minimum plus a small rational perturbation (|delta_m| <= 1/100), any m."""
-    base = draw(minimum_states(max_n, max_extra_d))
+def near_minimum_states(draw: st.DrawFn, max_n: int = 6, max_extra_d: int = 3,
+                        conventions: tuple[Conventions, ...] = CONVENTIONS) -> MinimumState:
+    """A global minimum plus a small rational perturbation (|delta| <= 1/100 in every
+    coordinate); ``support`` is the minimum's."""
+    base = draw(minimum_states(max_n, max_extra_d, conventions))
     deltas = draw(
         st.lists(
             st.fractions(min_value=Fraction(-1, 100), max_value=Fraction(1, 100),
@@ -266,7 +373,8 @@ def near_minimum_states(draw: st.DrawFn, max_n: int = 6, max_extra_d: int = 3) -
 
 @st.composite
 def rational_points(
-    draw: st.DrawFn, max_n: int = 3, max_extra_d: int = 2, margin: Fraction = Fraction(1, 20)
+    draw: st.DrawFn, max_n: int = 3, max_extra_d: int = 2, margin: Fraction = Fraction(1, 20),
+    conventions: tuple[Conventions, ...] = CONVENTIONS,
 ) -> MinimumState:
     """A random rational w (data coordinates with |w_i| in [margin, 2]) in R^d, d <= 5.
 
@@ -274,14 +382,30 @@ def rational_points(
     """
     n = draw(st.integers(1, max_n))
     d = n + draw(st.integers(0, max_extra_d))
-    conventions = draw(st.sampled_from(CONVENTIONS))
+    conv = draw(st.sampled_from(conventions))
     frac = st.fractions(min_value=margin, max_value=2, max_denominator=50)
     data = [draw(frac) * draw(st.sampled_from((-1, 1))) for _ in range(n)]
     rest = [draw(st.fractions(min_value=-2, max_value=2, max_denominator=50))
             for _ in range(d - n)]
     w = tuple(data + rest)
-    support = tuple(i for i in range(n) if conventions.is_active(w[i]))
-    return MinimumState(d, n, conventions, w, support)
+    support = tuple(i for i in range(n) if conv.is_active(w[i]))
+    return MinimumState(d, n, conv, w, support)
+
+
+@st.composite
+def kink_points(draw: st.DrawFn, max_n: int = 4, max_extra_d: int = 2,
+                margin: Fraction = Fraction(1, 20),
+                conventions: tuple[Conventions, ...] = ALL_CONVENTIONS) -> MinimumState:
+    """A rational w with at least one data coordinate exactly 0 (on the relu kink) and the
+    other data coordinates with |w_i| in [margin, 2]; ``support`` lists the data
+    coordinates active under the conventions (the zeros count for relu'(0) = 1)."""
+    base = draw(rational_points(max_n, max_extra_d, margin, conventions))
+    zeros = draw(st.lists(st.integers(0, base.n - 1), min_size=1, unique=True))
+    w = list(base.w)
+    for i in zeros:
+        w[i] = Fraction(0)
+    support = tuple(i for i in range(base.n) if base.conventions.is_active(w[i]))
+    return MinimumState(base.d, base.n, base.conventions, tuple(w), support)
 
 
 @dataclass(frozen=True)
