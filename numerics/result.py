@@ -75,7 +75,7 @@ class SimulationResult:
     record_steps: np.ndarray
     record_a: np.ndarray
     record_perp: np.ndarray
-    w: np.ndarray | None = None
+    final_w: np.ndarray | None = field(default=None, repr=False)
     state: SimState | None = None
     init_given: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -88,6 +88,23 @@ class SimulationResult:
         if self.state is not None and self.state.step != self.config.steps:
             out["start_step"] = int(self.state.step - self.config.steps)
         return out
+
+    @property
+    def w(self) -> np.ndarray:
+        """The final iterates w_T, (seeds, d): kept by the full engine only.
+
+        The reduced engine never builds w (its cost does not depend on d): it keeps the
+        data coordinates ``a`` and ``perp``, the norm of the rest, which is all the
+        metrics need; asking for ``w`` there is an error that says how to get it.
+        """
+        if self.final_w is None:
+            from theory.domain import DomainError
+
+            raise DomainError("engine", self.config.engine, "'full' for the final iterate "
+                              "w (simulate(..., engine='full')); the reduced engine keeps "
+                              "a = w[:n] and perp = ||w[n:]||, and numerics.hessian.embed"
+                              "(a, perp, d) builds a point of R^d with them")
+        return self.final_w
 
     # derived per-seed metrics -----------------------------------------------------
     @property

@@ -334,7 +334,7 @@ def run(
         a0=f["a0"], a=f["a"], perp0=f["perp0"], perp=f["perp"], r=f["r"],
         alignment=f["alignment"], diverged_at=rec.diverged_at,
         checkpoint_steps=rec.ck_steps, checkpoints=rec.ck, record_steps=rec.rec_steps,
-        record_a=rec.rec_a, record_perp=rec.rec_p, w=rec.w,
+        record_a=rec.rec_a, record_perp=rec.rec_p, final_w=rec.w,
         state=rec.state(t0 + config.steps, config), init_given=init is not None)
 
 

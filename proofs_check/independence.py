@@ -45,8 +45,10 @@ MODEL_DEFINITION: frozenset[str] = frozenset({
 INFRASTRUCTURE: tuple[str, ...] = (
     "theory.conventions", "theory.domain", "theory.symbols", "theory.compile",
     "numerics.compile", "numerics.config", "numerics.rng", "numerics.stats",
+    "numerics.resources", "numerics.io",
 )
-"""Modules every route may use: the conventions value, validation, seeding, evaluation."""
+"""Modules every route may use: the conventions value, validation, seeding, evaluation,
+the resource guard and file handling."""
 
 LAZY_ACCESS: frozenset[str] = frozenset({"theory.__getattr__", "numerics.__getattr__"})
 """The packages' lazy attribute access (``numerics.simulate`` loads ``numerics.sgd``)."""

@@ -80,6 +80,10 @@ def load_claims(spec: str) -> tuple[Claim, ...]:
                           f"{type(exc).__name__}: {exc})") from None
     if found is None:
         raise DomainError("claims_from", spec, "a module defining claims() or CLAIMS")
+    from .variants import USER_MODULES
+
+    if module not in USER_MODULES:
+        USER_MODULES.append(module)
     return tuple(found)
 
 

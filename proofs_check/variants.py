@@ -35,9 +35,14 @@ PACKAGES: tuple[str, ...] = ("theory", "numerics", "proofs_check", "benchmarks")
 _TIMEOUT = 900.0
 
 
+USER_MODULES: list[ModuleType] = []
+"""Modules of user claims (``aesgd verify --claims-from``): their module-level names are
+rebound like the package's, so that the tracer sees the library functions they imported."""
+
+
 def _package_modules() -> list[ModuleType]:
     return [m for name, m in list(sys.modules.items())
-            if m is not None and name.split(".")[0] in PACKAGES]
+            if m is not None and name.split(".")[0] in PACKAGES] + USER_MODULES
 
 
 def clear_caches() -> None:

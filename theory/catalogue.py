@@ -20,15 +20,50 @@ from functools import cache
 from typing import Any
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 
 from . import dynamics, gradients, hessian, model, stationary
 from .conventions import RELU, Conventions
 from .domain import DomainError
-from .symbols import SYMBOL_MEANINGS, S, r
+from .symbols import SYMBOL_LATEX_NAMES, SYMBOL_MEANINGS, S, r
 
-__all__ = ["PROVENANCES", "Formula", "by_id", "catalogue"]
+__all__ = ["PROVENANCES", "Formula", "by_id", "catalogue", "to_latex"]
 
 PROVENANCES = ("paper", "derived", "classical")
+
+
+class _Printer(LatexPrinter):
+    """SymPy's LaTeX printer in the paper's notation.
+
+    The relu kink ``Heaviside(a, h0)`` prints as the indicator it is: ``\\mathbf{1}[a > 0]``
+    when ``h0 = 0`` (relu'(0) = 0) and ``\\mathbf{1}[a \\ge 0]`` when ``h0 = 1``; a symbol
+    whose name is not its notation prints as :data:`theory.symbols.SYMBOL_LATEX_NAMES` says
+    (``P_plus`` is ``\\lvert P_+ \\rvert``).  Everything else is ``sp.latex``.
+    """
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        name = SYMBOL_LATEX_NAMES.get(expr.name)
+        return name if name is not None else str(super()._print_Symbol(expr, style))
+
+    def _print_Heaviside(self, expr: sp.Heaviside, exp: str | None = None) -> str:
+        arg, *h0 = expr.args
+        relation = {0: ">", 1: r"\ge"}.get(h0[0]) if h0 and h0[0].is_Integer else None
+        if relation is None:  # value at 0 not pinned to 0 or 1: SymPy's theta
+            return str(super()._print_Heaviside(expr, exp))
+        tex = rf"\mathbf{{1}}[{self._print(arg)} {relation} 0]"
+        return rf"{tex}^{{{exp}}}" if exp else tex
+
+
+def to_latex(expr: Any) -> str:
+    """LaTeX of a SymPy object in the catalogue's notation (see :class:`_Printer`).
+
+    >>> a = sp.Symbol("a", real=True)
+    >>> print(to_latex(a * sp.Heaviside(a, 0)), "/", to_latex(sp.Heaviside(a, 1)))
+    a \\mathbf{1}[a > 0] / \\mathbf{1}[a \\ge 0]
+    >>> print(to_latex((sp.Symbol("P_plus") - 1) / sp.Symbol("n")))
+    \\frac{\\lvert P_+ \\rvert - 1}{n}
+    """
+    return str(_Printer().doprint(expr))
 
 
 @dataclass(frozen=True)
@@ -36,7 +71,10 @@ class Formula:
     """One catalogue entry: a derived formula with everything needed to read and check it.
 
     ``lhs`` is the LaTeX of the left-hand side (what the formula computes) and ``expr`` the
-    SymPy right-hand side (or a relation / tuple of them).
+    SymPy right-hand side (or a relation / tuple of them).  ``statement`` is the claim in
+    ASCII (JSON, text, ``aesgd verify``); ``statement_latex`` says the same as LaTeX prose
+    with ``$...$`` maths and ``title_latex`` the title (empty: the title has no maths), for
+    the LaTeX export of :mod:`theory.latex`.
     """
 
     id: str
@@ -48,6 +86,8 @@ class Formula:
     statement: str
     supports: tuple[str, ...] = ()
     extra_symbols: Mapping[str, str] = field(default_factory=dict)
+    statement_latex: str = ""
+    title_latex: str = ""
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCES:
@@ -56,7 +96,7 @@ class Formula:
     @property
     def latex(self) -> str:
         """The equation ``lhs = expr`` in LaTeX (amsmath, no surrounding environment)."""
-        rhs = sp.latex(self.expr)
+        rhs = to_latex(self.expr)
         return f"{self.lhs} = {rhs}" if self.lhs else rhs
 
     @property
@@ -135,6 +175,17 @@ def _active_count_text(conventions: Conventions) -> str:
     return "here m = n: every data coordinate is active (linear)."
 
 
+def _active_count_latex(conventions: Conventions) -> str:
+    """:func:`_active_count_text` as LaTeX prose."""
+    if _counts_support(conventions):
+        return (r"here $m = s$, the number of positive coordinates (relu, "
+                r"$\mathrm{relu}'(0) = 0$).")
+    if conventions.is_relu:
+        return (r"here $m = n$: under $\mathrm{relu}'(0) = 1$ the zero coordinates of a "
+                r"minimum (all $a_i \ge 0$) count as active.")
+    return r"here $m = n$: every data coordinate is active (linear)."
+
+
 @_entry("loss.coordinates")
 def _loss_coordinates(conventions: Conventions) -> Formula:
     tags = _conv_tags(conventions, kink=False)
@@ -143,6 +194,8 @@ def _loss_coordinates(conventions: Conventions) -> Formula:
         model.reduced_loss(), "derived", tags,
         "L(w) = ((r - 2) S + n)/(2n) for both activations, using sigma(a) a = sigma(a)^2.",
         ("P1",),
+        statement_latex=(r"$L(w) = \frac{(r - 2) S + n}{2n}$ for both activations, using "
+                         r"$\sigma(a)\, a = \sigma(a)^2$."),
     )
 
 
@@ -157,6 +210,27 @@ def _grad_per_sample(conventions: Conventions) -> Formula:
         "(whatever relu'(0) is).",
         ("P1",),
         {"w": "weight vector", "x_i": "data point x_i = e_i"},
+        statement_latex=(r"$\nabla \ell_i(w) = \sigma(a_i)^2 w + \sigma(a_i) (r - 2)\, x_i$; zero "
+                         r"for relu when $a_i \le 0$ (whatever $\mathrm{relu}'(0)$ is)."),
+    )
+
+
+@_entry("grad.whole_batch")
+def _grad_whole_batch(conventions: Conventions) -> Formula:
+    grad = gradients.whole_batch_gradient(conventions)
+    return Formula(
+        "grad.whole_batch", "Whole-batch gradient (data coordinate j)",
+        r"\frac{\partial L}{\partial a_j}", grad["data"], "derived", _conv_tags(conventions),
+        "grad L(w) = (1/n)(S w + sum_i sigma(a_i)(r - 2) x_i) with S = sum_i sigma(a_i)^2: "
+        "dL/da_j = (S a_j + sigma(a_j)(r - 2))/n on a data coordinate and S w_perp/n on the "
+        "part of w orthogonal to the data.",
+        ("P1", "P2"),
+        statement_latex=(r"The gradient is $\nabla L(w) = \frac{1}{n}\bigl(S\, w + "
+                         r"\sum_i \sigma(a_i)(r - 2)\, x_i\bigr)$, where "
+                         r"$S = \sum_i \sigma(a_i)^2$. On a data coordinate it is "
+                         r"$\partial L/\partial a_j = (S a_j + \sigma(a_j)(r - 2))/n$; on the "
+                         r"part of $w$ orthogonal to the data it is $S\, w_\perp/n$."),
+        title_latex=r"Whole-batch gradient (data coordinate $j$)",
     )
 
 
@@ -169,6 +243,10 @@ def _sgd_multiplicative(conventions: Conventions) -> Formula:
         "a_j <- a_j (1 - gamma S_B) + gamma 1[j in B] sigma(a_j)(2 - r); w_perp <- w_perp "
         "(1 - gamma S_B); signs are preserved while gamma S_B < 1.",
         ("P1", "P3", "P6"),
+        statement_latex=(r"$a_j \leftarrow a_j (1 - \gamma S_B) + \gamma\, \mathbf{1}[j \in B]\, "
+                         r"\sigma(a_j) (2 - r)$; $w_\perp \leftarrow w_\perp (1 - \gamma S_B)$; "
+                         r"signs are preserved while $\gamma S_B < 1$."),
+        title_latex=r"One SGD step in coordinates ($j$ in the batch)",
     )
 
 
@@ -180,6 +258,8 @@ def _minima_value(conventions: Conventions) -> Formula:
         stationary.min_value()["value"], "derived", tags,
         "min L = (n - 1)/(2n), attained at r = S = 1; the dead set S = 0 has L = 1/2.",
         ("P1",),
+        statement_latex=(r"$\min L = \frac{n - 1}{2n}$, attained at $r = S = 1$; the dead set "
+                         r"$S = 0$ has $L = \frac{1}{2}$."),
     )
 
 
@@ -194,6 +274,10 @@ def _minima_set(conventions: Conventions) -> Formula:
         + (", with every a_i >= 0 (relu)." if conventions.is_relu else ".")
         + " Nothing else attains the minimum.",
         ("P1", "P2", "P3"),
+        statement_latex=(r"Global minimisers: unit vectors in $\operatorname{span}(x_i)$ "
+                         r"($S = r = 1$)"
+                         + (r", with every $a_i \ge 0$ (relu)." if conventions.is_relu else ".")
+                         + " Nothing else attains the minimum."),
     )
 
 
@@ -206,6 +290,11 @@ def _stationary_other(conventions: Conventions) -> Formula:
         + ("all w with every a_i <= 0 (dead neuron)." if conventions.is_relu
            else "all w orthogonal to the data (w = 0 included)."),
         ("P1",),
+        statement_latex=(r"The only other stationary points have $S = 0$ and "
+                         r"$L = \frac{1}{2}$: "
+                         + (r"all $w$ with every $a_i \le 0$ (dead neuron)." if conventions.is_relu
+                            else r"all $w$ orthogonal to the data ($w = 0$ included).")),
+        title_latex=r"Loss on the other stationary points ($S = 0$)",
     )
 
 
@@ -218,6 +307,8 @@ def _gd_ratio_invariance(conventions: Conventions) -> Formula:
         "b = n: every active coordinate is multiplied by the same factor "
         "1 + gamma(2 - r - S), so a_j/a_k is constant in t.",
         ("P2",),
+        statement_latex=(r"$b = n$: every active coordinate is multiplied by the same "
+                         r"factor $1 + \gamma (2 - r - S)$, so $a_j / a_k$ is constant in $t$."),
     )
 
 
@@ -232,6 +323,11 @@ def _gd_limit(conventions: Conventions) -> Formula:
         "w_inf = u/||u||, u = sum over initially active i of a_i(0) x_i.",
         ("P2",),
         {"rho": "norm of the active part of w"},
+        statement_latex=(r"$b = n$: the norm $\rho$ of the active part follows "
+                         r"$\rho' = \rho \bigl(1 + 2 \gamma (1 - \rho^2)\bigr)$ once the rest has "
+                         r"decayed; fixed point $1$ with multiplier $1 - 4 \gamma$; "
+                         r"$w_\infty = u / \|u\|$ with $u = \sum_i a_i(0)\, x_i$ over the "
+                         r"initially active $i$."),
     )
 
 
@@ -245,6 +341,9 @@ def _gd_dense_aligned(conventions: Conventions) -> Formula:
         "cos(w_inf, w_0) = ||u||/||w_0||, concentrating at sqrt(n/(2d)) (relu) or "
         "sqrt(n/d) (linear; exactly 1 when n = d); support = initially active count.",
         ("P2",),
+        statement_latex=(r"$\cos(w_\infty, w_0) = \|u\| / \|w_0\|$, concentrating at "
+                         r"$\sqrt{n / (2d)}$ (relu) or $\sqrt{n / d}$ (linear; exactly $1$ when "
+                         r"$n = d$); the support is the initially active count."),
     )
 
 
@@ -259,6 +358,11 @@ def _sgd_fixed_points(conventions: Conventions) -> Formula:
         "batch only if each batch holds all or none of the support, forcing support 1 "
         "when b < n; the fixed points are x_k (relu) and +-x_k (linear).",
         ("P3",),
+        statement_latex=(r"At a global minimum the batch gradient is $(S_B I - Q_B)\, w$: it "
+                         r"vanishes for every batch only if each batch holds all or none of the "
+                         r"support, forcing support $1$ when $b < n$; the fixed points are $x_k$ "
+                         r"(relu) and $\pm x_k$ (linear)."),
+        title_latex=r"Batch gradient at a minimum, $x_j$ component over $a_j$ ($j \in B$)",
     )
 
 
@@ -272,6 +376,10 @@ def _sgd_sparse_limit(conventions: Conventions) -> Formula:
         "b < n: w_t -> x_k for one k active at init (linear: sign(a_k(0)) x_k); the loss "
         "gap tends to 0.",
         ("P1", "P3"),
+        statement_latex=(r"$b < n$: $w_t \to x_k$ for one $k$ active at initialisation "
+                         r"(linear: $\operatorname{sign}(a_k(0))\, x_k$); the loss gap tends to "
+                         r"$0$."),
+        title_latex=r"Loss gap at $x_k$",
     )
 
 
@@ -284,6 +392,9 @@ def _sgd_orthogonal(conventions: Conventions) -> Formula:
         "b < n: |cos(w_inf, w_0)| = |a_k(0)|/||w_0|| <= max_i |a_i(0)|/||w_0||, about "
         "sqrt(2 log n / d) (extreme-value heuristic).",
         ("P3",),
+        statement_latex=(r"$b < n$: $\lvert \cos(w_\infty, w_0) \rvert = \lvert a_k(0) \rvert "
+                         r"/ \|w_0\| \le \max_i \lvert a_i(0) \rvert / \|w_0\|$, about "
+                         r"$\sqrt{2 \log n / d}$ (extreme-value heuristic)."),
     )
 
 
@@ -296,6 +407,9 @@ def _cyclic_blocks(conventions: Conventions) -> Formula:
         "consecutive indices whose ratios never change; 1-sparse iff g = 1. P7 holds as "
         "stated only when g = 1.",
         ("P7",),
+        statement_latex=(r"Cyclic consecutive blocks of size $b$: indices fall into $n / g$ "
+                         r"classes of $g = \gcd(b, n)$ consecutive indices whose ratios never "
+                         r"change; $1$-sparse iff $g = 1$. P7 holds as stated only when $g = 1$."),
     )
 
 
@@ -310,6 +424,12 @@ def _relu_large_init(conventions: Conventions) -> Formula:
         "part can converge to the dead set (L = 1/2) instead of a global minimum. P1 "
         "needs a start that is neither dead nor too large (found by simulation).",
         ("P1",),
+        statement_latex=(r"Negative iff $r = \|w\|^2 > 2$: while the norm is large the "
+                         r"active coordinates shrink faster than everything else; for relu a start "
+                         r"with $r(0) > 2$ and a small positive part can converge to the dead set "
+                         r"($L = \frac{1}{2}$) instead of a global minimum. P1 needs a start that "
+                         r"is neither dead nor too large (found by simulation)."),
+        title_latex=r"Growth of a batch coordinate relative to $w_\perp$, minus $1$",
     )
 
 
@@ -321,6 +441,8 @@ def _relu_dead_init(conventions: Conventions) -> Formula:
         dynamics.dead_init_probability(), "derived", ("activation=relu", "init=gaussian"),
         "If all a_i(0) <= 0 then grad L(w_0) = 0 and SGD never moves; probability 2^-n.",
         ("P1",),
+        statement_latex=(r"If all $a_i(0) \le 0$ then $\nabla L(w_0) = 0$ and SGD never "
+                         r"moves; probability $2^{-n}$."),
     )
 
 
@@ -339,6 +461,8 @@ def _hessian_closed_form(conventions: Conventions) -> Formula:
         "of x_i x_i^T.",
         ("P4", "P5"),
         {"Q": "projector on the active data directions", "I": "identity on R^d"},
+        statement_latex=(r"$H(w) = \frac{1}{n} \bigl[S I + 2 w (Qw)^{T} + 2 (Qw) w^{T} "
+                         r"+ (r - 2) Q\bigr]$ with $Q = \sum_i x_i x_i^{T}$ over the active $i$."),
     )
 
 
@@ -355,6 +479,10 @@ def _hessian_spectrum_at_min(conventions: Conventions) -> Formula:
         "0 (m - 1 times), 1/n (d - m times); " + m_text + " lambda_max = 4/n at every "
         "minimum.",
         ("P5",),
+        statement_latex=(r"At a minimum with $m$ active coordinates: eigenvalues $4/n$ "
+                         r"(once, along $w$), $0$ ($m - 1$ times), $1/n$ ($d - m$ times); "
+                         + _active_count_latex(conventions)
+                         + r" $\lambda_{\max} = 4/n$ at every minimum."),
     )
 
 
@@ -365,6 +493,7 @@ def _hessian_lambda_max(conventions: Conventions) -> Formula:
         "hessian.lambda_max", "Largest Hessian eigenvalue at every minimum",
         r"\lambda_{\max}", hessian.lambda_max_at_min(), "derived", tags,
         "All global minima share lambda_max = 4/n.", ("P5",),
+        statement_latex=r"All global minima share $\lambda_{\max} = 4/n$.",
     )
 
 
@@ -380,6 +509,14 @@ def _hessian_trace_at_min(conventions: Conventions) -> Formula:
            ">= 0." if _counts_support(conventions) else
            " Every minimum has the same trace, so GD and SGD minima are equally sharp."),
         ("P4",),
+        statement_latex=(r"$\operatorname{tr} H = (d - m + 4)/n$ with $m$ the number of "
+                         r"active coordinates; " + _active_count_latex(conventions)
+                         + (r" GD ends with $s = \lvert P_+ \rvert$, SGD with $s = 1$, so "
+                            r"$\operatorname{tr} H_{\mathrm{SGD}} - \operatorname{tr} "
+                            r"H_{\mathrm{GD}} = (\lvert P_+ \rvert - 1)/n \ge 0$."
+                            if _counts_support(conventions) else
+                            " Every minimum has the same trace, so GD and SGD minima are "
+                            "equally sharp.")),
     )
 
 
@@ -395,6 +532,11 @@ def _hessian_trace_gap(conventions: Conventions) -> Formula:
         + (f" with relu'(0) = {conventions.relu_prime_at_zero}" if conventions.is_relu else "")
         + f": the gap is {gap}. P4 (full batch flatter) needs a positive gap.",
         ("P4",),
+        statement_latex=(f"Under {conventions.activation}"
+                         + (rf" with $\mathrm{{relu}}'(0) = {conventions.relu_prime_at_zero}$"
+                            if conventions.is_relu else "")
+                         + f": the gap is ${to_latex(gap)}$. P4 (full batch flatter) needs a "
+                         "positive gap."),
     )
 
 
@@ -407,6 +549,9 @@ def _hessian_linear_equal(conventions: Conventions) -> Formula:
         "Linear activation: every global minimum has tr = (d - n + 4)/n, so GD and SGD "
         "minima are equally sharp by trace; P4 holds for relu only.",
         ("P4",),
+        statement_latex=(r"Linear activation: every global minimum has "
+                         r"$\operatorname{tr} H = (d - n + 4)/n$, so GD and SGD minima are "
+                         r"equally sharp by trace; P4 holds for relu only."),
     )
 
 
@@ -422,6 +567,12 @@ def _hessian_kink_convention(conventions: Conventions) -> Formula:
         "the negative side; the closed form picks 1/n under relu'(0) = 0 and 0 under "
         "relu'(0) = 1, where the P4 gap vanishes.  The P4 ordering relies on relu'(0) = 0.",
         ("P4",),
+        statement_latex=(r"At $x_1$ along $e_2$ the relu loss has curvature $0$ on the "
+                         r"positive side and $1/n$ on the negative side; the closed form picks "
+                         r"$1/n$ under $\mathrm{relu}'(0) = 0$ and $0$ under "
+                         r"$\mathrm{relu}'(0) = 1$, where the P4 gap vanishes. The P4 ordering "
+                         r"relies on $\mathrm{relu}'(0) = 0$."),
+        title_latex=r"One-sided curvatures at $x_1$ along $e_2$ (relu)",
     )
 
 
@@ -436,6 +587,10 @@ def _walk_log_ratio(conventions: Conventions) -> Formula:
         "D = log(a_j/a_k) moves only when exactly one of j, k is in the batch, by "
         "+-log(1 + c_B), c_B = gamma(2 - r)/(1 - gamma S_B).",
         ("P6",),
+        statement_latex=(r"$D = \log(a_j / a_k)$ moves only when exactly one of $j, k$ is in "
+                         r"the batch, by $\pm \log(1 + c_B)$, "
+                         r"$c_B = \gamma (2 - r) / (1 - \gamma S_B)$."),
+        title_latex=r"Log-ratio step when $j$ is in the batch and $k$ is not",
     )
 
 
@@ -451,6 +606,14 @@ def _walk_move_probability(conventions: Conventions) -> Formula:
         "drawn with different multiplicities, so for b >= 3 it moves more often than that "
         "(checked by enumeration).",
         ("P6",),
+        statement_latex=(r"Each direction has probability $p = b (n - b) / \bigl(n (n - 1)\bigr)$ "
+                         r"under the random scheme, so $D$ moves with probability $2p$, zero iff "
+                         r"$b = n$. With replacement, $\Pr[j \in B,\ k \notin B] = "
+                         + to_latex(walk.move_probability("replacement"))
+                         + r"$, but $D$ also moves when both are drawn with different "
+                         r"multiplicities, so for $b \ge 3$ it moves more often than that "
+                         r"(checked by enumeration)."),
+        title_latex=r"Probability of a $+$ step of $D$ (random schedule)",
     )
 
 
@@ -466,6 +629,10 @@ def _walk_top_gap(conventions: Conventions) -> Formula:
         "active coordinate is in every batch: the 'both' case of D) and tends to "
         "infinity when b < n; two losing coordinates have a driftless log-ratio.",
         ("P3", "P6"),
+        statement_latex=(r"$G = \log(a_{(1)} / a_{(2)}) \ge 0$ (re-ranked every step) is "
+                         r"constant when $b = n$ (every active coordinate is in every batch: the "
+                         r"`both' case of $D$) and tends to infinity when $b < n$; two losing "
+                         r"coordinates have a driftless log-ratio."),
     )
 
 
@@ -484,6 +651,15 @@ def _walk_outward_drift(conventions: Conventions) -> Formula:
         "is that of |a_j| - |a_k|. Shown to order gamma^3, with "
         "E[T] = (b - 1)/(n - 2)(S - a_j^2 - a_k^2).",
         ("P6",),
+        statement_latex=(r"$\mathbb{E}[D' - D] = p\, \mathbb{E}_T\bigl[f(a_j^2 + T) - "
+                         r"f(a_k^2 + T)\bigr]$ with $f(x) = \log\bigl(1 + \gamma (2 - r) / "
+                         r"(1 - \gamma x)\bigr)$ increasing ($f' = "
+                         + to_latex(mono["in_u_v"])
+                         + r"$ with $u = 1 - \gamma x > 0$, $v = \gamma (2 - r) > 0$), so the "
+                         r"sign of the drift is that of $\lvert a_j \rvert - \lvert a_k \rvert$. "
+                         r"Shown to order $\gamma^3$, with $\mathbb{E}[T] = \frac{b - 1}{n - 2} "
+                         r"(S - a_j^2 - a_k^2)$."),
+        title_latex=r"Leading order of the conditional drift of $D$",
     )
 
 
@@ -499,6 +675,11 @@ def _walk_stability_at_xk(conventions: Conventions) -> Formula:
         f"the radial multiplier at x_k is {stab['radial_multiplier']} when k is in the "
         "batch (needs eta < b/2).",
         ("P3",),
+        statement_latex=(r"Near $x_k$ a small active $a_i$ has "
+                         r"$\mathbb{E}[\Delta \log a_i] = p \log(1 - \gamma^2) < 0$; the radial "
+                         r"multiplier at $x_k$ is $" + to_latex(stab["radial_multiplier"])
+                         + r"$ when $k$ is in the batch (needs $\eta < b/2$)."),
+        title_latex=r"Mean log-increment of a small coordinate near $x_k$",
     )
 
 
@@ -512,6 +693,10 @@ def _walk_variance_scale(conventions: Conventions) -> Formula:
         "About 2 p gamma^2 = 2 eta^2 (n - b)/(b n (n - 1)) (heuristic, leading order): "
         "sparsification slows sharply as b -> n.",
         ("P3",),
+        statement_latex=(r"About $2 p \gamma^2 = 2 \eta^2 (n - b) / \bigl(b n (n - 1)\bigr)$ "
+                         r"(heuristic, leading order): sparsification slows sharply as "
+                         r"$b \to n$."),
+        title_latex=r"Per-step variance of $D$ near the minimum manifold",
     )
 
 
@@ -530,6 +715,13 @@ def _lamperti_criterion(conventions: Conventions) -> Formula:
         "recurrent iff 2c < -s_2 (Menshikov, Popov, Wade 2016).",
         ("P6",),
         {"c": "drift constant, mu_1 = c/x", "s_2": "second moment mu_2", "x": "state"},
+        statement_latex=(r"Transient if $2 x \mu_1 - \mu_2 \ge \varepsilon > 0$ eventually, "
+                         r"recurrent if $2 x \mu_1 \le \mu_2$, positive recurrent if "
+                         r"$2 x \mu_1 + \mu_2 \le -\varepsilon$: for $\mu_1 = c/x$, "
+                         r"$\mu_2 = s_2$, transient iff $2c > s_2$, null recurrent iff "
+                         r"$-s_2 \le 2c \le s_2$, positive recurrent iff $2c < -s_2$ "
+                         r"(Menshikov, Popov, Wade 2016)."),
+        title_latex=r"Lamperti's criterion for $\mu_1 = c/x$, $\mu_2 = s_2$",
     )
 
 

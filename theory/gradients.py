@@ -26,7 +26,7 @@ import sympy as sp
 
 from .conventions import Conventions
 from .model import explicit_per_sample_loss, region_sigma, weight_vector
-from .symbols import S_B, a_i, a_j, gamma, r
+from .symbols import S_B, S, a_i, a_j, gamma, n, r
 
 __all__ = [
     "equal_on_regions",
@@ -36,6 +36,7 @@ __all__ = [
     "per_sample_gradient_coefficients",
     "sgd_step_map",
     "sgd_step_matches_explicit",
+    "whole_batch_gradient",
 ]
 
 
@@ -80,6 +81,23 @@ def per_sample_gradient_coefficients(conventions: Conventions) -> tuple[sp.Expr,
     # is the active region, on a < 0 zero, and at a = 0 zero whatever h0 is.
     heav = sp.Heaviside(a_i, conventions.relu_prime_at_zero)
     return cw_on * heav, cx_on * heav
+
+
+@cache
+def whole_batch_gradient(conventions: Conventions) -> dict[str, sp.Expr]:
+    """Claim ``grad.whole_batch``: grad L = (1/n) sum_i grad l_i in coordinates.
+
+    Summing ``per_sample_gradient_coefficients`` over the n data points: the w-terms add up
+    to S w (S = sum_i sigma(a_i)^2) and data point x_j contributes only to coordinate j, so
+
+        dL/da_j = (S a_j + sigma(a_j)(r - 2)) / n   (j <= n, a data coordinate),
+        dL/dw_perp = S w_perp / n                  (the part orthogonal to the data).
+
+    Returned as ``{"data": ..., "perp_factor": S/n}`` in a_j, S, r, n.
+    """
+    cw, cx = per_sample_gradient_coefficients(conventions)
+    del cw  # its sum over i is S by the definition of S
+    return {"data": (S * a_j + cx.subs(a_i, a_j)) / n, "perp_factor": S / n}
 
 
 def explicit_per_sample_gradient(

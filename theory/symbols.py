@@ -19,7 +19,9 @@ from typing import Literal
 import sympy as sp
 
 __all__ = [
+    "SYMBOL_LATEX_NAMES",
     "SYMBOL_MEANINGS",
+    "SYMBOL_MEANINGS_LATEX",
     "S_B",
     "Activation",
     "P_plus",
@@ -84,3 +86,47 @@ SYMBOL_MEANINGS: dict[str, str] = {
          "relu'(0) = 0, m = n otherwise)",
     "P_plus": "|P+|, the number of initially positive data coordinates (relu)",
 }
+
+SYMBOL_LATEX_NAMES: dict[str, str] = {
+    "P_plus": r"\lvert P_+ \rvert",
+    "Qw": r"(Q w)",
+    "(Qw)^T": r"(Q w)^{T}",
+}
+"""How a symbol prints in LaTeX when its name does not say it (``P_plus`` is |P+|)."""
+
+SYMBOL_MEANINGS_LATEX: dict[str, str] = {
+    "d": r"ambient dimension ($d \ge n$)",
+    "n": r"number of orthonormal data points $x_1, \dots, x_n$",
+    "s": r"support size of a global minimum (its number of nonzero coordinates)",
+    "m": r"number of active data coordinates at $w$ (the rank of $Q$): $n$ for linear; "
+         r"$\#\{i : a_i > 0\}$ for relu, or $\#\{i : a_i \ge 0\}$ under "
+         r"$\mathrm{relu}'(0) = 1$ (at a minimum $m = s$ for relu with "
+         r"$\mathrm{relu}'(0) = 0$, $m = n$ otherwise)",
+    "P_plus": r"number of initially positive data coordinates (relu)",
+    "b": r"batch size, $1 \le b \le n$",
+    "eta": r"SGD step size (the update is $w - \frac{\eta}{b} \sum_{i \in B} "
+           r"\nabla \ell_i(w)$)",
+    "gamma": r"per-sample rate $\eta / b$",
+    "p": r"probability that $j$ is in the batch and $k$ is not",
+    "w": r"weight vector in $\mathbb{R}^d$",
+    "w^T": r"transpose of $w$",
+    "x_i": r"the $i$-th data point, $e_i$",
+    "a_i": r"data coordinate $\langle w, x_i \rangle$",
+    "a_j": r"data coordinate $\langle w, x_j \rangle$",
+    "a_k": r"data coordinate $\langle w, x_k \rangle$",
+    "r": r"squared norm $\|w\|^2$",
+    "S": r"$\sum_{i=1}^{n} \sigma(a_i)^2$, over all data points",
+    "S_B": r"$\sum_{i \in B} \sigma(a_i)^2$, over the batch $B$",
+    "T": r"$\sigma(a_i)^2$ summed over the batch members $i$ other than $j$ (or $k$)",
+    "rho": r"norm of the active part of $w$",
+    "Q": r"projector on the active data directions, $Q = \sum_{i \text{ active}} "
+         r"x_i x_i^{T}$",
+    "Qw": r"the vector $Q$ times $w$",
+    "(Qw)^T": r"transpose of $Q w$",
+    "I": r"identity on $\mathbb{R}^d$",
+    "c": r"drift constant of the Lamperti walk, $\mu_1(x) = c / x$",
+    "s_2": r"second moment of its increments, $\mu_2(x) = s_2$",
+    "x": r"state of the Lamperti walk",
+}
+"""The meaning of every symbol that can appear in an exported equation, as LaTeX prose (the
+symbol glossary of :mod:`theory.latex`); :data:`SYMBOL_MEANINGS` says the same in ASCII."""

@@ -132,6 +132,20 @@ GRADIENT_FD = check(
     variants=[variant("grad.dropped_minus_two", "grad.per_sample", "c_x = sigma(a)(r - 1)",
                       "theory.gradients:per_sample_gradient_coefficients",
                       transformed(lambda cc: (cc[0], cc[1].subs(r, r + 1))))])
+WHOLE_BATCH_EXPLICIT = check(
+    sym.whole_batch_by_explicit_loss, "symbolic",
+    "whole-batch gradient: closed form = derivative of the explicit loss at rational points",
+    relies_on=("explicit polynomial loss",), independent=True, each=ALL,
+    variants=[variant("grad.whole_batch_times_n", "grad.whole_batch",
+                      "dL/da_j without the 1/n", "theory.gradients:whole_batch_gradient",
+                      transformed(lambda g: {**g, "data": g["data"] * n}))])
+WHOLE_BATCH_FD = check(
+    hp.whole_batch_gradient_fd, "high-precision",
+    "whole-batch gradient: closed form = central differences (50 digits)", each=ALL,
+    relies_on=("loss definition at 50 digits",), independent=True,
+    variants=[variant("grad.whole_batch_perp_doubled", "grad.whole_batch",
+                      "dL/dw_perp = 2 S w_perp / n", "theory.gradients:whole_batch_gradient",
+                      transformed(lambda g: {**g, "perp_factor": 2 * g["perp_factor"]}))])
 STEP_SPEC = check(
     sym.spec_statement, "symbolic", "one SGD step as derived = SPEC's", each=ALL,
     relies_on=("catalogue",), claim="sgd.multiplicative", expected=_step_statement,
@@ -359,6 +373,9 @@ def claims() -> list[Claim]:
         derived("grad.per_sample", [GRADIENT_SPEC, GRADIENT_ROUTES, GRADIENT_FD],
                 subject=[gradients.per_sample_gradient_coefficients],
                 key=lambda rs: f"FD err {evidence(rs, 2, 'relu', 'max_abs_error')}"),
+        derived("grad.whole_batch", [WHOLE_BATCH_EXPLICIT, WHOLE_BATCH_FD],
+                subject=[gradients.whole_batch_gradient],
+                key=lambda rs: f"FD err {evidence(rs, 1, 'relu', 'max_abs_error')}"),
         derived("sgd.multiplicative",
                 [STEP_SPEC, STEP_SYMBOLIC, ENGINE_DEFINITION, ENGINES, COMPILED],
                 subject=[gradients.sgd_step_map, steps.full_step, steps.reduced_step,

@@ -623,3 +623,38 @@ def max_gaussian_scale(sizes: tuple[int, ...] = (10, 100, 10**4, 10**8)) -> Chec
         "high-precision", "pass" if ok else "fail",
         "quadrature at 30 digits; the ratio must increase to 1 from below (slowly: "
         "1 - ratio ~ log log n / log n)", {"cases": rows})
+
+
+def whole_batch_gradient_fd(conventions: Conventions, points: int = 4, seed: int = 9
+                            ) -> CheckResult:
+    """``grad.whole_batch``: dL/da_j and the perp factor S/n, with S = sum_i sigma(a_i)^2
+    computed from the definition of sigma here, vs central differences of the loss
+    definition at 50 digits (tolerance and step as :func:`check_gradient_fd`)."""
+    from theory.gradients import whole_batch_gradient
+
+    grad = whole_batch_gradient(conventions)
+    f_data = _mpmath((a_j, S, r, n), grad["data"])
+    f_perp = _mpmath((S, n), grad["perp_factor"])
+    rng = random.Random(seed)
+    worst = mpmath.mpf(0)
+    with mpmath.workdps(DPS):
+        for _ in range(points):
+            n_ = rng.randint(1, 4)
+            d_ = n_ + rng.randint(0, 2)
+            w = [_mp(x) for x in random_point(rng, d_, n_)]
+            rr = mpmath.fsum(x * x for x in w)
+            sig = [w[i] if (not conventions.is_relu or w[i] > 0) else mpmath.mpf(0)
+                   for i in range(n_)]
+            ss = mpmath.fsum(x * x for x in sig)
+            closed = [f_data(w[m], ss, rr, n_) if m < n_ else f_perp(ss, n_) * w[m]
+                      for m in range(d_)]
+            fd = fd_gradient(w, n_, conventions)
+            worst = max(worst, *(abs(fd[m] - closed[m]) for m in range(d_)))
+    status = "pass" if worst <= GRAD_TOL else "fail"
+    return CheckResult(
+        "whole-batch gradient vs central differences of the loss definition",
+        "high-precision", status,
+        f"{mpmath.nstr(GRAD_TOL, 3)}: h = 1e-15 at {DPS} digits (truncation ~1e-29, rounding "
+        "~1e-35)",
+        {"points": points, "max_abs_error": mpmath.nstr(worst, 5), "seed": seed},
+    )

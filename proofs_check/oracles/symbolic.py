@@ -292,7 +292,7 @@ def lamperti_textbook_cases() -> CheckResult:
     term by term), with the margin of Raabe's test."""
     bad: list[str] = []
     for label, mu1, mu2, support, cls, margin in _lamperti_cases():
-        x = next(iter(sp.sympify(mu1).free_symbols))
+        x = sp.Symbol("x", positive=True)  # the variable of every case (_lamperti_cases)
         got = lamperti.classify_lamperti(mu1, mu2, x, support=support)
         if got.classification != cls or (margin is None) != (got.margin is None) or (
                 margin is not None and abs(float(got.margin or 0) - margin) > 1e-12):
@@ -447,3 +447,40 @@ def catalogue_exports() -> CheckResult:
         "mpmath 1e-35 relative at 40 digits; numpy 1e-12 relative; intervals by containment; "
         "LaTeX blocks verbatim",
         {"cases": len(cases), "mismatches": bad[:10], "interval_backends": backends})
+
+
+def whole_batch_by_explicit_loss(conventions: Conventions, points: int = 6, seed: int = 10
+                                 ) -> CheckResult:
+    """``grad.whole_batch`` against the exact gradient of the explicit polynomial loss
+    (the model's definition, on the activation region of each point) at random rational
+    points, d <= 5, data coordinates away from the kink; S and r from the point itself."""
+    import random
+
+    from theory.gradients import whole_batch_gradient
+    from theory.model import explicit_loss
+    from theory.symbols import a_j
+
+    grad = whole_batch_gradient(conventions)
+    rng = random.Random(seed)
+    bad: list[str] = []
+    for _ in range(points):
+        n_ = rng.randint(1, 3)
+        d_ = n_ + rng.randint(0, 2)
+        pt = [sp.Rational(rng.choice([-1, 1]) * rng.randint(1, 40), rng.randint(1, 20))
+              for _ in range(d_)]
+        pattern = [conventions.is_active(x) for x in pt[:n_]]
+        loss, w = explicit_loss(d_, n_, conventions, pattern)
+        at = dict(zip(w, pt, strict=True))
+        s_val = sum((x**2 for x, on in zip(pt, pattern, strict=False) if on), sp.Integer(0))
+        vals = {S: s_val, r: sum((x**2 for x in pt), sp.Integer(0)), n: n_}
+        for m in range(d_):
+            exact = sp.diff(loss, w[m]).subs(at)
+            closed = (grad["data"].subs({**vals, a_j: pt[m]}) if m < n_
+                      else grad["perp_factor"].subs(vals) * pt[m])
+            if sp.simplify(exact - closed) != 0:
+                bad.append(f"d={d_}, n={n_}, m={m}: {exact} vs {closed}")
+    return CheckResult(
+        "whole-batch gradient vs the explicit loss's derivative", "symbolic",
+        "fail" if bad else "pass", "exact (rational arithmetic)",
+        {"points": points, "seed": seed, "mismatches": bad[:5],
+         "conventions": list(conventions.tags())})

@@ -135,7 +135,7 @@ class CodeBlock:
 
 @dataclass(frozen=True)
 class Formula:
-    """A formula as LaTeX source (today written as a ``latex`` code block)."""
+    """A formula as LaTeX source (Markdown: a ``latex`` code block; HTML: MathML)."""
 
     latex: str
 

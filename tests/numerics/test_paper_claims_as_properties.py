@@ -29,6 +29,13 @@ import pytest
 import sympy as sp
 from hypothesis import example, given, settings, target
 from hypothesis import strategies as st
+
+from numerics import hessian as nh
+from numerics import metrics
+from numerics.result import SimulationResult
+from numerics.sgd import simulate
+from numerics.steps import reduced_step
+from proofs_check.oracles import high_precision as hp
 from proofs_check.strategies import (
     PAPER_FULL,
     PAPER_SMALL,
@@ -41,13 +48,6 @@ from proofs_check.strategies import (
     sgd_setups,
     walk_states,
 )
-
-from numerics import hessian as nh
-from numerics import metrics
-from numerics.result import SimulationResult
-from numerics.sgd import simulate
-from numerics.steps import reduced_step
-from proofs_check.oracles import high_precision as hp
 from theory import dynamics, gradients, hessian, walk
 from theory.conventions import LINEAR, RELU, Conventions
 from theory.model import explicit_loss, reduced_loss

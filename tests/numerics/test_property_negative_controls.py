@@ -18,13 +18,6 @@ import pytest
 import sympy as sp
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from proofs_check.strategies import (
-    minimum_states,
-    near_minimum_states,
-    rational_points,
-    sgd_setups,
-    walk_states,
-)
 from test_paper_claims_as_properties import (
     check_convergence,
     check_cyclic,
@@ -39,6 +32,13 @@ from test_paper_claims_as_properties import (
     check_walk,
 )
 
+from proofs_check.strategies import (
+    minimum_states,
+    near_minimum_states,
+    rational_points,
+    sgd_setups,
+    walk_states,
+)
 from theory import hessian, walk
 from theory.conventions import LINEAR, RELU
 from theory.gradients import per_sample_gradient_coefficients

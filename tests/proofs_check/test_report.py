@@ -183,7 +183,9 @@ def test_html_is_self_contained(report: Report) -> None:
         assert c["id"] in page
     assert 'class="fail"' in page and 'class="pass"' in page and 'class="undecided"' in page
     assert '<section id="claim-p4">' in page and 'href="#claim-p4"' in page
-    assert "<code" in page and "\\operatorname{tr} H" in page
+    # formulas are MathML with the LaTeX kept as an annotation (test_report_browser.py)
+    assert page.count('<math display="block">') == len(_payload()["claims"])
+    assert '<annotation encoding="application/x-tex">\\operatorname{tr} H' in page
 
 
 def _tree(out: Path) -> Document:
