@@ -138,11 +138,11 @@ def check_loss_reduced(conventions: Conventions, points: int = 20, seed: int = 0
     )
 
 
-def check_gradient_fd(conventions: Conventions, points: int = 4, seed: int = 0
-                      ) -> CheckResult:
-    """``grad.per_sample``: the closed-form gradient vs central differences at 50 digits."""
-    cw, cx = per_sample_gradient_coefficients(conventions)
-    fw, fx = _mpmath((a_i, r), cw), _mpmath((a_i, r), cx)
+def _gradient_against_fd(closed_at: Callable[[list[Any], int, Any], list[Any]],
+                         conventions: Conventions, points: int, seed: int, what: str
+                         ) -> CheckResult:
+    """``closed_at(w, n, r)`` (a closed-form gradient in R^d) vs central differences of the
+    loss definition at 50 digits, at ``points`` random points (n <= 4, d <= n + 2)."""
     rng = random.Random(seed)
     worst = mpmath.mpf(0)
     with mpmath.workdps(DPS):
@@ -150,22 +150,35 @@ def check_gradient_fd(conventions: Conventions, points: int = 4, seed: int = 0
             n_ = rng.randint(1, 4)
             d_ = n_ + rng.randint(0, 2)
             w = [_mp(x) for x in random_point(rng, d_, n_)]
-            rr = mpmath.fsum(x * x for x in w)
-            closed = [mpmath.mpf(0)] * d_
-            for i in range(n_):
-                c_w, c_x = fw(w[i], rr), fx(w[i], rr)
-                for mm in range(d_):
-                    closed[mm] += c_w * w[mm] / n_
-                closed[i] += c_x / n_
+            closed = closed_at(w, n_, mpmath.fsum(x * x for x in w))
             fd = fd_gradient(w, n_, conventions)
             worst = max(worst, *(abs(fd[mm] - closed[mm]) for mm in range(d_)))
     status = "pass" if worst <= GRAD_TOL else "fail"
     return CheckResult(
-        "gradient vs central differences of the loss definition", "high-precision", status,
+        what, "high-precision", status,
         f"{mpmath.nstr(GRAD_TOL, 3)}: h = 1e-15 at {DPS} digits (truncation ~1e-29, rounding "
         "~1e-35)",
         {"points": points, "max_abs_error": mpmath.nstr(worst, 5), "seed": seed},
     )
+
+
+def check_gradient_fd(conventions: Conventions, points: int = 4, seed: int = 0
+                      ) -> CheckResult:
+    """``grad.per_sample``: the closed-form gradient vs central differences at 50 digits."""
+    cw, cx = per_sample_gradient_coefficients(conventions)
+    fw, fx = _mpmath((a_i, r), cw), _mpmath((a_i, r), cx)
+
+    def closed_at(w: list[Any], n_: int, rr: Any) -> list[Any]:
+        closed = [mpmath.mpf(0)] * len(w)
+        for i in range(n_):
+            c_w, c_x = fw(w[i], rr), fx(w[i], rr)
+            for mm in range(len(w)):
+                closed[mm] += c_w * w[mm] / n_
+            closed[i] += c_x / n_
+        return closed
+
+    return _gradient_against_fd(closed_at, conventions, points, seed,
+                                "gradient vs central differences of the loss definition")
 
 
 def _second_difference(f: Callable[[list[Any]], Any], w: list[Any], i: int, j: int,
@@ -629,32 +642,20 @@ def whole_batch_gradient_fd(conventions: Conventions, points: int = 4, seed: int
                             ) -> CheckResult:
     """``grad.whole_batch``: dL/da_j and the perp factor S/n, with S = sum_i sigma(a_i)^2
     computed from the definition of sigma here, vs central differences of the loss
-    definition at 50 digits (tolerance and step as :func:`check_gradient_fd`)."""
+    definition at 50 digits (the points, step and tolerance of :func:`check_gradient_fd`)."""
     from theory.gradients import whole_batch_gradient
 
     grad = whole_batch_gradient(conventions)
     f_data = _mpmath((a_j, S, r, n), grad["data"])
     f_perp = _mpmath((S, n), grad["perp_factor"])
-    rng = random.Random(seed)
-    worst = mpmath.mpf(0)
-    with mpmath.workdps(DPS):
-        for _ in range(points):
-            n_ = rng.randint(1, 4)
-            d_ = n_ + rng.randint(0, 2)
-            w = [_mp(x) for x in random_point(rng, d_, n_)]
-            rr = mpmath.fsum(x * x for x in w)
-            sig = [w[i] if (not conventions.is_relu or w[i] > 0) else mpmath.mpf(0)
-                   for i in range(n_)]
-            ss = mpmath.fsum(x * x for x in sig)
-            closed = [f_data(w[m], ss, rr, n_) if m < n_ else f_perp(ss, n_) * w[m]
-                      for m in range(d_)]
-            fd = fd_gradient(w, n_, conventions)
-            worst = max(worst, *(abs(fd[m] - closed[m]) for m in range(d_)))
-    status = "pass" if worst <= GRAD_TOL else "fail"
-    return CheckResult(
-        "whole-batch gradient vs central differences of the loss definition",
-        "high-precision", status,
-        f"{mpmath.nstr(GRAD_TOL, 3)}: h = 1e-15 at {DPS} digits (truncation ~1e-29, rounding "
-        "~1e-35)",
-        {"points": points, "max_abs_error": mpmath.nstr(worst, 5), "seed": seed},
-    )
+
+    def closed_at(w: list[Any], n_: int, rr: Any) -> list[Any]:
+        sig = [w[i] if (not conventions.is_relu or w[i] > 0) else mpmath.mpf(0)
+               for i in range(n_)]
+        ss = mpmath.fsum(x * x for x in sig)
+        return [f_data(w[m], ss, rr, n_) if m < n_ else f_perp(ss, n_) * w[m]
+                for m in range(len(w))]
+
+    return _gradient_against_fd(
+        closed_at, conventions, points, seed,
+        "whole-batch gradient vs central differences of the loss definition")
