@@ -7,7 +7,7 @@ entry calls the derivation in :mod:`theory` that produces it.
 
 >>> entries = catalogue(RELU)
 >>> [e.id for e in entries][:3]
-['loss.coordinates', 'grad.per_sample', 'sgd.multiplicative']
+['loss.coordinates', 'grad.per_sample', 'grad.whole_batch']
 >>> by_id("hessian.trace_at_min").expr
 (d - s + 4)/n
 """
