@@ -1,5 +1,6 @@
-"""Root pytest configuration: skip doctest collection of optional modules whose extra is
-not installed (``numerics/_kernel_numba.py`` needs the ``fast`` extra, numba)."""
+"""Root pytest configuration: skip the doctests of ``numerics/_kernel_numba.py`` where numba
+is missing (a regular dependency, but a platform without a numba wheel still runs the NumPy
+kernel, the reference)."""
 
 from __future__ import annotations
 

@@ -8,8 +8,10 @@
                     c holds the common multiplier 1 - gamma S_B, so a step touches only the
                     batch coordinates; c is folded back into the coordinates every
                     :data:`RENORM_EVERY` steps (a schedule of the step index only).
-``_ReducedEngineNumba``  the same state and arithmetic as one compiled loop per seed
-                    (:mod:`numerics._kernel_numba`, the optional ``fast`` extra).
+``_ReducedEngineCompiled``  the same state and arithmetic as one compiled loop per seed
+                    (:mod:`numerics._kernel_numba`), bit for bit: the same batches (it
+                    computes the counter-based draws itself) and the same floating-point
+                    operations in the same order.
 
 The reduced step is retyped here for speed (relu as ``np.maximum(x, 0)``, the closed-form
 update of r); tests tie it to the reference :func:`numerics.steps.reduced_step` (1e-12).
@@ -19,14 +21,14 @@ continues bit for bit (:class:`numerics.result.SimState`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from theory.conventions import Conventions
 
-from .schedules import Schedule
+from .rng import Keys
+from .schedules import Schedule, Workspace
 from .steps import full_step
 
 __all__: list[str] = []
@@ -81,9 +83,9 @@ class _Engine:
         """Step t on the batches ``idx`` (seeds, b)."""
         raise NotImplementedError
 
-    def load_block(self, rngs: Sequence[np.random.Generator | None], block: int) -> int:
+    def load_block(self, keys: Keys, block: int) -> int:
         """Draw the batches of block ``block``; returns its number of steps K."""
-        self._blk = self.sch.draw_block(rngs, block)
+        self._blk = self.sch.draw_block(keys, block)
         return int(self._blk.shape[1])
 
     def run(self, k0: int, k1: int, t_block: int) -> None:
@@ -147,11 +149,13 @@ class _ReducedEngine(_Engine):
         self.base = np.arange(s, dtype=np.intp) * (n + 1)
         self._fl: np.ndarray | None = None  # (K, b, seeds) flat indices of the block
         self._shared: np.ndarray | None = None  # (K, b) when every seed shares the batches
-        self._ubuf: np.ndarray | None = None  # the block's doubles, reused across blocks
+        self._work = Workspace()  # the block's draws, reused from block to block
         super().__init__(gamma, self.r.copy(), bound, schedule)
+        self._bound_min = float(self.bound.min())
 
     def _restored(self) -> None:
         self.flat = self.A.reshape(-1)
+        self._bound_min = float(self.bound.min())
 
     def observe(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         a = self.A[:, : self.n] * self.c[:, None]
@@ -160,17 +164,15 @@ class _ReducedEngine(_Engine):
         dot = np.sum(a * self.a0, axis=1) + p * self.pi0
         return a, np.abs(p), r, dot
 
-    def load_block(self, rngs: Sequence[np.random.Generator | None], block: int) -> int:
-        if self.sch.random and self._ubuf is None:
-            self._ubuf = np.empty((self.s, self.sch.b, self.sch.block_steps))
-        blk = self.sch.draw_block(rngs, block, self._ubuf)
+    def load_block(self, keys: Keys, block: int) -> int:
+        blk = self.sch.draw_block(keys, block, self._work)
         k, b = blk.shape[1], blk.shape[2]
         if blk.strides[0] == 0:  # cyclic, full: one batch sequence for every seed
             self._shared, self._fl = blk[0], None
         else:
             if self._fl is None or self._fl.shape != (k, b, self.s):
                 self._fl = np.empty((k, b, self.s), dtype=np.intp)
-            np.add(blk.transpose(1, 2, 0), self.base, out=self._fl)
+            np.add(blk.transpose(1, 2, 0), self.base, out=self._fl)  # (K, b, s): no copy
             self._shared = None
         return int(k)
 
@@ -190,7 +192,7 @@ class _ReducedEngine(_Engine):
 
     def _advance(self, fl: np.ndarray, t: int) -> None:
         """One step on the flat batch indices ``fl`` (b, seeds)."""
-        x = self.flat.take(fl)  # scaled batch coordinates
+        x = self.flat.take(fl, mode="clip")  # scaled batch coordinates (fl is in range)
         sx = np.maximum(x, 0.0) if self.relu else x  # sigma(a) = c sigma(x), c > 0
         q = sx * sx
         c, r, gam = self.c, self.r, self.gam
@@ -206,7 +208,7 @@ class _ReducedEngine(_Engine):
             r_new = m * m * r + np.sum(inc * (a_full * (2.0 * m)[:, None] + inc), axis=1)
         else:
             r_new = m * m * r + k * s_b * (2.0 * m + k)
-        if not (r_new <= self.bound).all():
+        if not r_new.max() <= self._bound_min:  # (nan: not <=) then the exact test per seed
             bad = self._diverging(r_new, t)
             if bad is not None:  # frozen at the last finite state
                 m[bad] = 1.0
@@ -235,7 +237,7 @@ class _ReducedEngine(_Engine):
             f = k / m
             np.multiply(sx, f, out=q)
             q += x
-            self.flat.put(fl, q)
+            self.flat[fl] = q  # (faster than put; a repeated index is the sentinel: 0)
         if rows is not None:
             self.A[rows] = a_rows
         self.c = c_new
@@ -244,44 +246,51 @@ class _ReducedEngine(_Engine):
             self.renormalise()
 
     def renormalise(self) -> None:
+        """Fold c into the coordinates; r = sum_j a_j^2 + P^2, the sum taken sequentially
+        in j for every seed (as the compiled kernel does: the same bits)."""
         a = self.A[:, : self.n]
         a *= self.c[:, None]
         self.P *= self.c
         self.c = np.ones_like(self.c)
-        self.r = np.sum(a * a, axis=1) + self.P * self.P
+        self.r = _batch_sum(np.ascontiguousarray((a * a).T)) + self.P * self.P
 
 
-class _ReducedEngineNumba(_ReducedEngine):
+class _ReducedEngineCompiled(_ReducedEngine):
     """The same state and arithmetic as :class:`_ReducedEngine`, one compiled loop per
     seed over a block segment (:mod:`numerics._kernel_numba`).  ``random`` batches are
-    decoded from the block's doubles inside the loop (the same Floyd decoding)."""
+    computed inside the loop from the seeds' keys (the same draws and the same Floyd
+    decoding as :meth:`numerics.schedules.Schedule.draw_block`); the other schedules are
+    decoded by NumPy.  Same bits as the NumPy engine (tested)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from . import _kernel_numba
 
         self._k = _kernel_numba
-        self._u: np.ndarray | None = None
-        self._idx: np.ndarray | None = None
+        self._keys: Keys | None = None
+        self._no_block = np.zeros((self.s, 1, self.sch.b), dtype=np.intp)
+        self._no_key = np.zeros(self.s, dtype=np.uint64)
+        self._idx: np.ndarray = self._no_block
 
-    def load_block(self, rngs: Sequence[np.random.Generator | None], block: int) -> int:
-        if self.sch.name == "random":
-            self._u, self._idx = self.sch.draw_uniforms(rngs, self._u), None
-            return int(self._u.shape[2])
-        self._idx, self._u = self.sch.draw_block(rngs, block), None
+    def load_block(self, keys: Keys, block: int) -> int:
+        if self.sch.name == "random":  # drawn inside the loop
+            self._keys = keys
+            self._idx = self._no_block
+            return self.sch.block_steps
+        self._idx = self.sch.draw_block(keys, block, self._work)
         return int(self._idx.shape[1])
 
     def run(self, k0: int, k1: int, t_block: int) -> None:
-        args = (self.A, self.c, self.P, self.r, self.gam, self.bound, self.diverged_at)
-        conf = (self.relu, RENORM_EVERY, _TINY_SCALE)
-        if self._u is not None:
-            self._k.run_random(*args, self._u, self.n, k0, k1, t_block, *conf)
-        else:
-            assert self._idx is not None
-            self._k.run_indices(*args, self._idx, k0, k1, t_block, *conf)
+        fn, keys = self._k.run_indices, None
+        if self._idx is self._no_block:
+            fn, keys = self._k.run_random, self._keys
+        st = self._no_key if keys is None else keys.state
+        ga = self._no_key if keys is None else keys.gamma
+        fn(self.A, self.c, self.P, self.r, self.gam, self.bound, self.diverged_at, self._idx,
+           st, ga, t_block + k0, t_block + k1, t_block, self.relu, RENORM_EVERY, _TINY_SCALE)
 
     def step(self, idx: np.ndarray, t: int) -> None:
-        self._idx, self._u = np.asarray(idx, dtype=np.intp)[:, None, :], None
+        self._idx = np.asarray(idx, dtype=np.intp)[:, None, :]
         self.run(0, 1, t)
 
 

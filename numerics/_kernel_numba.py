@@ -1,16 +1,19 @@
-"""Optional compiled loop for the reduced engine (``pip install aesgd[fast]``, numba).
+"""The compiled loop of the reduced engine (numba; ``kernel="compiled"``).
 
-The same state, arithmetic and schedules as :class:`numerics.sgd._ReducedEngine` (a
+The same state, arithmetic and schedules as :class:`numerics._engines._ReducedEngine` (a
 per-seed scale c > 0, w_perp = c P, r updated in closed form, renormalisation at the same
-step indices, exact per-step divergence detection, materialisation when c m < tiny), but
-one loop per seed over a segment of a block, so a seed-step costs O(b) scalar operations
-and no NumPy call.  ``random`` batches are decoded here from the block's doubles with the
-same Floyd arithmetic as :func:`numerics.schedules.floyd_decode` (integer results, so the
-batches are identical); the other schedules pass decoded index blocks.  Results agree with
-the NumPy path to rounding (tested to 1e-12), not to the bit: sums are taken in a
-different order at renormalisation.
+step indices with the same sequential sum, exact per-step divergence detection,
+materialisation when c m < tiny), but one loop per seed over a segment of a block, so a
+seed-step costs O(b) scalar operations and no NumPy call.  ``random`` batches are computed
+here from the seeds' keys: the same SplitMix64 words, 32-bit draws, Lemire reduction with
+its retries and Floyd decoding as :mod:`numerics.rng` and
+:meth:`numerics.schedules.Schedule.draw_block` (integer arithmetic on uint64, so the
+batches are identical); the other schedules pass decoded index blocks.  Every
+floating-point operation is the NumPy path's, in the same order, without ``fastmath``:
+the results are the same bits (tested).
 
-Imported only when ``kernel="numba"`` (or ``"auto"`` with numba installed).
+Compiled on first use and cached on disk (numba's ``cache=True``), so later processes
+load the machine code instead of compiling.
 """
 
 from __future__ import annotations
@@ -20,153 +23,154 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from .rng import GOLDEN, MAX_RETRIES, RETRY_DOMAIN
+
 __all__ = ["run_indices", "run_random"]
+
+_U = np.uint64
+_M1 = _U(0xBF58476D1CE4E5B9)
+_M2 = _U(0x94D049BB133111EB)
+_LOW = _U(0xFFFFFFFF)
+_ONE = _U(1)
+_RETRY = _U(RETRY_DOMAIN)
+_TRIES = MAX_RETRIES
+assert GOLDEN  # the keys are made in NumPy (numerics.rng.batch_keys)
 
 
 @njit(cache=True, inline="always")
-def _step(
-    A: Any,
-    i: int,
-    idx: Any,
-    c: Any,
-    P: Any,
-    r: Any,
-    gam: Any,
-    bound: Any,
-    div: Any,
-    t: int,
-    relu: bool,
-    fold: bool,
-    tiny: float,
-    xb: Any,
-    sb: Any,
-) -> None:
-    b = idx.shape[0]
-    n = A.shape[1] - 1
-    ci = c[i]
-    ssc = 0.0
-    for p in range(b):
-        x = A[i, idx[p]]
-        xb[p] = x
-        s = x
-        if relu and not x > 0.0:
-            s = 0.0
-        sb[p] = s
-        ssc += s * s
-    s_b = ssc * (ci * ci)
-    m = 1.0 - gam[i] * s_b
-    k = gam[i] * (2.0 - r[i])
-    r_new = m * m * r[i] + k * s_b * (2.0 * m + k)
-    if not r_new <= bound[i] and div[i] < 0:
-        div[i] = t + 1
-        gam[i] = 0.0
-        m = 1.0
-        k = 0.0
-        r_new = r[i]
-    c_new = ci * m
-    if not c_new >= tiny:  # materialise: a' = a m + add, scale 1
-        cm = ci * m
-        for j in range(n + 1):
-            A[i, j] = A[i, j] * cm
-        kc = k * ci
+def _word(state: Any, gamma: Any, k: Any) -> Any:
+    """mix64(state + (k + 1) gamma): word k of a stream (numerics.rng.words)."""
+    z = state + (k + _ONE) * gamma
+    z = (z ^ (z >> _U(30))) * _M1
+    z = (z ^ (z >> _U(27))) * _M2
+    return z ^ (z >> _U(31))
+
+
+def _make(random: bool) -> Any:
+    """The compiled loop for ``random`` batches (drawn inside) or for decoded blocks."""
+
+    @njit(cache=True)
+    def kernel(
+        A: Any,
+        c: Any,
+        P: Any,
+        r: Any,
+        gam: Any,
+        bound: Any,
+        div: Any,
+        blk: Any,
+        state: Any,
+        gamma: Any,
+        t0: int,
+        t1: int,
+        t_block: int,
+        relu: bool,
+        renorm: int,
+        tiny: float,
+    ) -> None:
+        """Steps t0 .. t1 - 1 of every seed.  With ``random`` (a constant of the closure, so
+        each variant is compiled without the other's branch) the batch of step t is drawn
+        here from the seeds' keys ``state``, ``gamma`` (numerics.rng.batch_keys): draws
+        c = t b + p, p < b = ``blk.shape[2]``, decoded by Floyd; otherwise it is
+        ``blk[i, t - t_block]`` (a decoded block (seeds, K, b) without repeated indices but
+        the sentinel n, always 0).  The step is written out here, not called: a separate
+        function costs a third more per step (measured)."""
+        seeds, n, b = A.shape[0], A.shape[1] - 1, blk.shape[2]
+        idx = np.empty(b, dtype=np.intp)
+        xb = np.empty(b)
+        sb = np.empty(b)
+        taken = np.zeros(n, dtype=np.bool_)
+        ms = np.empty(b, dtype=np.uint64)
+        th = np.empty(b, dtype=np.uint64)
         for p in range(b):
-            A[i, idx[p]] += kc * sb[p]
-        A[i, n] = 0.0
-        P[i] *= cm
-        c[i] = 1.0
-    else:
-        f = k / m
-        for p in range(b):
-            A[i, idx[p]] = xb[p] + sb[p] * f
-        c[i] = c_new
-    r[i] = r_new
-    if fold:  # (t + 1) % RENORM_EVERY == 0
-        ci = c[i]
-        acc = 0.0
-        for j in range(n):
-            v = A[i, j] * ci
-            A[i, j] = v
-            acc += v * v
-        P[i] *= ci
-        c[i] = 1.0
-        r[i] = acc + P[i] * P[i]
+            mp = n - b + p + 1
+            ms[p] = _U(mp)
+            th[p] = _U(((1 << 32) - mp) % mp)
+        for i in range(seeds):
+            st = state[i] if random else _U(0)
+            ga = gamma[i] if random else _U(0)
+            row = A[i]
+            ci, ri, gi, bi, di, pi = c[i], r[i], gam[i], bound[i], div[i], P[i]
+            phase = (t0 + 1) % renorm
+            for t in range(t0, t1):
+                if random:  # Floyd: member p is U(n - b + p + 1), or n - b + p if taken
+                    cnum = _U(t) * _U(b)
+                    wv = _U(0)
+                    for p in range(b):
+                        if p == 0 or (cnum & _ONE) == _U(0):
+                            wv = _word(st, ga, cnum >> _ONE)
+                        x = (wv >> _U(32)) if (cnum & _ONE) else (wv & _LOW)
+                        prod = x * ms[p]
+                        if (prod & _LOW) < th[p]:  # rejected (rare): numerics.rng.below
+                            for a in range(1, _TRIES):
+                                kr = _RETRY + cnum * _U(64) + _U(a - 1)
+                                prod = (_word(st, ga, kr) >> _U(32)) * ms[p]
+                                if (prod & _LOW) >= th[p]:
+                                    break
+                        tt = np.intp(prod >> _U(32))
+                        if taken[tt]:
+                            tt = n - b + p
+                        taken[tt] = True
+                        idx[p] = tt
+                        cnum += _ONE
+                    for p in range(b):
+                        taken[idx[p]] = False
+                else:
+                    for p in range(b):
+                        idx[p] = blk[i, t - t_block, p]
+                # the step (numerics._engines._ReducedEngine._advance, operation by operation)
+                ssc = 0.0
+                for p in range(b):
+                    x = row[idx[p]]
+                    xb[p] = x
+                    s = x
+                    if relu and not (x > 0.0 or x != x):  # np.maximum(x, 0.0)
+                        s = 0.0
+                    sb[p] = s
+                    ssc += s * s
+                s_b = ssc * (ci * ci)
+                m = 1.0 - gi * s_b
+                k = gi * (2.0 - ri)
+                r_new = m * m * ri + k * s_b * (2.0 * m + k)
+                if not r_new <= bi and di < 0:  # diverged: frozen at the last finite state
+                    di = t + 1
+                    gi = 0.0
+                    m = 1.0
+                    k = 0.0
+                    r_new = ri
+                c_new = ci * m
+                if not c_new >= tiny:  # materialise: a' = a m + add, scale 1
+                    cm = ci * m
+                    for j in range(n + 1):
+                        row[j] = row[j] * cm
+                    kc = k * ci
+                    for p in range(b):
+                        row[idx[p]] += kc * sb[p]
+                    row[n] = 0.0
+                    pi *= cm
+                    ci = 1.0
+                else:
+                    f = k / m
+                    for p in range(b):
+                        row[idx[p]] = xb[p] + sb[p] * f
+                    ci = c_new
+                ri = r_new
+                if phase == 0:  # (t + 1) % renorm == 0: sequential sum, as the NumPy engine
+                    acc = 0.0
+                    for j in range(n):
+                        v = row[j] * ci
+                        row[j] = v
+                        acc += v * v
+                    pi *= ci
+                    ci = 1.0
+                    ri = acc + pi * pi
+                phase += 1
+                if phase == renorm:
+                    phase = 0
+            c[i], r[i], gam[i], div[i], P[i] = ci, ri, gi, di, pi
+
+    return kernel
 
 
-@njit(cache=True)
-def run_random(
-    A: Any,
-    c: Any,
-    P: Any,
-    r: Any,
-    gam: Any,
-    bound: Any,
-    div: Any,
-    u: Any,
-    n: int,
-    k0: int,
-    k1: int,
-    t_block: int,
-    relu: bool,
-    renorm: int,
-    tiny: float,
-) -> None:
-    """Steps k0..k1-1 of a ``random`` block; ``u`` (seeds, b, K) as drawn by
-    :meth:`numerics.schedules.Schedule.draw_uniforms`."""
-    seeds, b = u.shape[0], u.shape[1]
-    idx = np.empty(b, dtype=np.intp)
-    xb = np.empty(b)
-    sb = np.empty(b)
-    taken = np.zeros(n, dtype=np.bool_)
-    phase0 = (t_block + k0 + 1) % renorm
-    for i in range(seeds):
-        phase = phase0
-        for kk in range(k0, k1):
-            # Floyd, as numerics.schedules.floyd_decode (a membership table instead of
-            # pairwise comparisons: the same indices)
-            for p in range(b):
-                j = n - b + p
-                tt = int(u[i, p, kk] * (j + 1))
-                if tt > j:
-                    tt = j
-                if taken[tt]:
-                    tt = j
-                taken[tt] = True
-                idx[p] = tt
-            for p in range(b):
-                taken[idx[p]] = False
-            t = t_block + kk
-            _step(A, i, idx, c, P, r, gam, bound, div, t, relu, phase == 0, tiny, xb, sb)
-            phase += 1
-            if phase == renorm:
-                phase = 0
-
-
-@njit(cache=True)
-def run_indices(
-    A: Any,
-    c: Any,
-    P: Any,
-    r: Any,
-    gam: Any,
-    bound: Any,
-    div: Any,
-    blk: Any,
-    k0: int,
-    k1: int,
-    t_block: int,
-    relu: bool,
-    renorm: int,
-    tiny: float,
-) -> None:
-    """Steps k0..k1-1 of a decoded block ``blk`` (seeds, K, b) without repeated indices
-    (the sentinel n may repeat: it is always 0)."""
-    seeds, b = A.shape[0], blk.shape[2]
-    idx = np.empty(b, dtype=np.intp)
-    xb = np.empty(b)
-    sb = np.empty(b)
-    for i in range(seeds):
-        for kk in range(k0, k1):
-            for p in range(b):
-                idx[p] = blk[i, kk, p]
-            t = t_block + kk
-            _step(A, i, idx, c, P, r, gam, bound, div, t, relu, (t + 1) % renorm == 0, tiny, xb, sb)
+run_random = _make(True)
+run_indices = _make(False)

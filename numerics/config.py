@@ -14,7 +14,8 @@ command line's, everywhere (see the glossary in README.md):
 ``seed``               the root seed every run's streams derive from, in [0, 2^63)
 ``conventions``        a :class:`theory.conventions.Conventions` (activation, relu'(0))
 ``schedule``           random | replacement | reshuffle | cyclic | full
-``engine``             reduced | full;  ``kernel``: numpy | numba | auto
+``engine``             reduced | full
+``kernel``             numpy | compiled | auto (the reduced engine's loop; same bits)
 ``init_scale``         s0 in w_0 ~ N(0, s0^2/d I_d)
 
 >>> cfg = SimConfig(d=40, n=20, batch_size=4, step_size=1.2, steps=100)
@@ -38,13 +39,18 @@ import numpy as np
 from theory.conventions import RELU, Conventions
 from theory.domain import DomainError, choice, integer, positive, real, seed
 
+from .rng import MAX_DRAWS
+
 __all__ = [
+    "AUTO_COMPILED_WORK",
     "ENGINES",
     "KERNELS",
+    "MAX_STEPS",
     "SCHEDULES",
     "SimConfig",
     "TopGapConfig",
     "WalkConfig",
+    "max_sgd_steps",
     "numba_available",
     "validate_basis",
     "validate_init",
@@ -53,16 +59,32 @@ __all__ = [
 
 SCHEDULES: tuple[str, ...] = ("random", "replacement", "reshuffle", "cyclic", "full")
 ENGINES: tuple[str, ...] = ("reduced", "full")
-KERNELS: tuple[str, ...] = ("numpy", "numba", "auto")
+KERNELS: tuple[str, ...] = ("numpy", "compiled", "auto")
+
+MAX_STEPS = 2**53
+"""The most steps of one run (walks and SGD): every step index is exact as a float64 (the
+checkpoint and record grids); SGD runs are further bounded by the batch streams' counter
+range (:func:`max_sgd_steps`)."""
+
+AUTO_COMPILED_WORK = 2_000_000
+"""``kernel="auto"`` runs the compiled loop when steps x seeds is at least this: below it,
+importing numba and loading its cached machine code (about 0.5 s) costs more than it
+saves.  Both kernels give the same bits, so the choice never changes a result."""
 
 
 def numba_available() -> bool:
-    """Whether the optional compiled kernel (the ``fast`` extra, numba) can be used."""
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether numba (the compiled kernel) is installed (found, not imported)."""
+    import importlib.util
+
+    return importlib.util.find_spec("numba") is not None
+
+
+def max_sgd_steps(n: int, b: int) -> int:
+    """The most SGD steps of one run with n points and batch size b: :data:`MAX_STEPS`, and
+    every step draws at most max(b, n) counters of a seed's batch stream, which has
+    :data:`numerics.rng.MAX_DRAWS` (whole blocks of :data:`numerics.schedules.BLOCK_STEPS`
+    steps are drawn, hence the margin of one block)."""
+    return max(0, min(MAX_STEPS, MAX_DRAWS // max(b, n) - 64))
 
 
 def validate_schedule(schedule: object, n: int, batch_size: object) -> tuple[str, int]:
@@ -108,8 +130,10 @@ class SimConfig:
     coordinates are stored), ``support_threshold`` (relative to max_i |a_i|, in (0, 1)),
     ``converged_tol`` (on the loss gap), ``divergence_bound`` (a seed diverges when
     ||w||^2 exceeds it times max(1, ||w_0||^2)) and ``chunk_size`` (seeds per chunk; the
-    results do not depend on it).  ``kernel="auto"`` resolves to numba when it is
-    installed; the compiled kernel only runs the reduced engine without repeated indices.
+    results do not depend on it).  ``kernel="auto"`` resolves to ``compiled`` when numba is
+    installed and steps x seeds >= :data:`AUTO_COMPILED_WORK`; the compiled kernel only
+    runs the reduced engine without repeated indices (otherwise ``numpy``).  The kernel
+    never changes the bits, so it is not part of :attr:`run_key`.
     """
 
     d: int
@@ -129,7 +153,7 @@ class SimConfig:
     support_threshold: float = 1e-6
     converged_tol: float = 1e-9
     divergence_bound: float = 1e6
-    kernel: str = "numpy"
+    kernel: str = "auto"
     chunk_size: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -137,7 +161,8 @@ class SimConfig:
         d = integer("d", self.d, 1)
         n = integer("n", self.n, 1, d, what=f"an integer in [1, d={d}]")
         schedule, b = validate_schedule(self.schedule, n, self.batch_size)
-        steps = integer("steps", self.steps, 0)
+        top = max_sgd_steps(n, b)
+        steps = integer("steps", self.steps, 0, top, what=f"an integer in [0, {top}]")
         values: dict[str, Any] = {
             "d": d, "n": n, "batch_size": b, "schedule": schedule, "steps": steps,
             "step_size": positive("step_size", self.step_size),
@@ -155,7 +180,7 @@ class SimConfig:
                                       what="a number in (0, 1)"),
             "converged_tol": positive("converged_tol", self.converged_tol),
             "divergence_bound": positive("divergence_bound", self.divergence_bound),
-            "kernel": self._kernel(schedule, b),
+            "kernel": self._kernel(schedule, b, steps * integer("seeds", self.seeds, 1)),
             "chunk_size": None if self.chunk_size is None
             else integer("chunk_size", self.chunk_size, 1),
         }
@@ -165,12 +190,14 @@ class SimConfig:
         for key, value in values.items():
             set_(self, key, value)
 
-    def _kernel(self, schedule: str, b: int) -> str:
+    def _kernel(self, schedule: str, b: int, work: int) -> str:
         kernel = choice("kernel", self.kernel, KERNELS)
         if kernel == "auto":
-            kernel = "numba" if numba_available() else "numpy"
-        if kernel == "numba" and not numba_available():
-            raise DomainError("kernel", "numba", "'numpy' or 'auto' (numba is not installed)")
+            big = work >= AUTO_COMPILED_WORK
+            kernel = "compiled" if big and numba_available() else "numpy"
+        if kernel == "compiled" and not numba_available():
+            raise DomainError("kernel", "compiled",
+                              "'numpy' or 'auto' (numba is not installed)")
         duplicates = schedule == "replacement" and b > 1
         if self.engine != "reduced" or duplicates:
             kernel = "numpy"
@@ -189,7 +216,7 @@ class SimConfig:
     def run_key(self) -> tuple[Any, ...]:
         """What identifies the runs independently of their length and observation:
         a saved state continues only a run with the same key."""
-        skip = {"steps", "checkpoints", "record_steps", "chunk_size"}
+        skip = {"steps", "checkpoints", "record_steps", "chunk_size", "kernel"}
         return tuple((f.name, getattr(self, f.name)) for f in dataclasses.fields(self)
                      if f.name not in skip)
 
@@ -279,7 +306,7 @@ class WalkConfig:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "steps", integer("steps", self.steps, 1))
+        set_(self, "steps", integer("steps", self.steps, 1, MAX_STEPS))
         set_(self, "paths", integer("paths", self.paths, 1))
         set_(self, "seed", seed("seed", self.seed))
         set_(self, "records", integer("records", self.records, 1))
@@ -331,7 +358,7 @@ class TopGapConfig:
         set_(self, "n", n)
         set_(self, "schedule", schedule)
         set_(self, "batch_size", b)
-        set_(self, "steps", integer("steps", self.steps, 1))
+        set_(self, "steps", integer("steps", self.steps, 1, MAX_STEPS))
         set_(self, "paths", integer("paths", self.paths, 1))
         set_(self, "seed", seed("seed", self.seed))
         set_(self, "conventions", _conventions(self.conventions))

@@ -26,16 +26,15 @@ class SimState:
     """The state of a batch of runs after ``step`` steps: continue them with
     ``simulate(..., start=state)`` (the same configuration, any number of further steps).
 
-    ``engine`` holds the engine's arrays (one row per seed, in seed order), ``streams`` the
-    position of every seed's batch stream: the generator states before the block that holds
-    step ``step`` was drawn (None for schedules without randomness), and ``a0``/``perp0`` the
-    start of each run (its alignment is measured against it).
+    ``engine`` holds the engine's arrays (one row per seed, in seed order) and
+    ``a0``/``perp0`` the start of each run (its alignment is measured against it).  No
+    generator state is needed: the batches of step t are a function of t
+    (:mod:`numerics.rng`).
     """
 
     step: int
     run_key: tuple[Any, ...]
     engine: dict[str, np.ndarray]
-    streams: tuple[dict[str, Any], ...] | None
     a0: np.ndarray
     perp0: np.ndarray
 
@@ -43,7 +42,6 @@ class SimState:
         """The state of seeds lo .. hi - 1 (a chunk)."""
         return SimState(
             self.step, self.run_key, {k: v[lo:hi] for k, v in self.engine.items()},
-            None if self.streams is None else self.streams[lo:hi],
             self.a0[lo:hi], self.perp0[lo:hi])
 
 

@@ -12,101 +12,189 @@
                  uses {t b, ..., t b + b - 1} mod n (no randomness)
 ``full``         b = n, every index every step (gradient descent; no randomness)
 
-**Blocks.**  Random numbers are drawn per seed in blocks of :attr:`Schedule.block_steps`
-steps (256 for random and replacement, a whole number of epochs for reshuffle).  Block q
-always covers steps [q K, (q + 1) K), whatever the number of steps or seeds asked for, so a
-seed's batches depend only on (root, seed index).  Uniform integers are obtained as
-floor(u m) from doubles u on the 2^-53 grid: each probability is exact to within
-m 2^-53, far below anything a test can see.
+**Counter-based.**  The batches of a seed are a pure function of (root seed, seed index,
+step): they are decoded from the seed's 32-bit draws (:mod:`numerics.rng`), and draw c is
+computed from c alone.  ``random`` uses draws c = t b + p (p = 0..b-1) at step t, decoded
+by Floyd's algorithm: member p is t_p = U(n - b + p + 1) (a uniform integer below that
+bound, :func:`numerics.rng.below`), replaced by n - b + p when t_p is already a member.
+Every b-subset then has probability exactly 1/C(n, b) (R. W. Floyd and J. Bentley,
+"Programming pearls: a sample of brilliance", CACM 30(9), 1987; tested by exact
+enumeration).  ``replacement`` uses the same draws, each as U(n).  ``reshuffle`` permutes
+epoch e by Fisher-Yates (Durstenfeld): for i = n - 1, ..., 1 swap positions i and U(i + 1),
+with draw c = e n + i.  Blocks (:attr:`Schedule.block_steps` steps) only group the work:
+the bits do not depend on them.
 
 Batch arrays have shape (seeds, steps, b) and an integer dtype; index n is the sentinel
 (a coordinate that is always 0, so it contributes nothing).
 
 >>> import numpy as np
+>>> from numerics.rng import batch_keys
 >>> sch = Schedule("cyclic", n=5, b=2)
->>> sch.draw_block([None], 0)[0, :3].tolist()
+>>> sch.draw_block(batch_keys(0, [0]), 0)[0, :3].tolist()
 [[0, 1], [2, 3], [4, 0]]
 >>> sch = Schedule("random", n=10, b=3)
->>> blk = sch.draw_block([np.random.default_rng(0)], 0)
+>>> blk = sch.draw_block(batch_keys(0, [0, 1]), 0)
 >>> blk.shape, bool(np.all(np.sort(blk, axis=2)[..., 1:] > np.sort(blk, axis=2)[..., :-1]))
-((1, 256, 3), True)
+((2, 32, 3), True)
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
+from theory.domain import DomainError
+
 from .config import SCHEDULES, validate_schedule
-from .rng import seed_streams
+from .rng import MAX_DRAWS, Keys, batch_keys, below, words
 
-__all__ = ["BLOCK_STEPS", "SCHEDULES", "Schedule", "batches", "floyd_decode"]
+__all__ = [
+    "BLOCK_STEPS",
+    "SCHEDULES",
+    "Keys",
+    "Schedule",
+    "Workspace",
+    "batches",
+    "draw_range",
+    "fisher_yates_block",
+    "floyd_block",
+]
 
-BLOCK_STEPS = 256
-"""Steps per random block (random, replacement, cyclic, full).  Part of the
-reproducibility contract: changing it changes the bits of every random run.  (It was 64
-before the engine was tuned; 256 amortises the per-seed generator calls.)"""
+BLOCK_STEPS = 32
+"""Steps per block (random, replacement, cyclic, full; reshuffle: whole epochs).  Only a
+unit of work: the batches are the same bits for any block size."""
 
 # Floyd's membership test by pairwise comparison costs O(b^2); past this b a dense
 # "taken" table (O(b) operations plus an O(n) clear) is cheaper.  Both give the same
 # indices, so the switch never changes results.
 _PAIRWISE_MAX_B = 24  # pragma: no mutate - both tests give the same indices
+_LITTLE = sys.byteorder == "little"
 
 
-def _uniform_int(u: np.ndarray, m: int | np.ndarray) -> np.ndarray:
-    """floor(u m) clipped to m - 1 (u in [0, 1)); int64."""
-    out: np.ndarray = np.floor(u * m).astype(np.int64)
-    np.minimum(out, np.asarray(m) - 1, out=out)
-    return out
+def _index_dtype(n: int) -> type[np.signedinteger]:
+    """The narrowest integer type holding 0..n (the sentinel n included): Floyd's
+    comparisons run on it."""
+    return np.int8 if n < 2**7 - 1 else np.int16 if n < 2**15 - 1 else np.int32
 
 
-def floyd_decode(u: np.ndarray, n: int) -> np.ndarray:
-    """Floyd's algorithm, vectorised: uniform b-subsets of range(n).
+class Workspace:
+    """Scratch arrays reused from block to block (fresh large arrays cost page faults: the
+    draws of a block at 1000 seeds run 3x slower without it, measured).  One per engine;
+    a block drawn into it stays valid until the next one is drawn."""
 
-    ``u`` has shape (..., b), entries in [0, 1) (any strides).  For k = 0..b-1 with
-    j = n - b + k, t = floor(u_k (j + 1)); the k-th member is t unless t was already chosen,
-    then j.  Every b-subset comes out with probability 1/C(n, b) (up to the 2^-53 grid of
-    u).  Returns an integer array of shape (..., b) (a view; int16 when n < 2^15).
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
 
-    >>> floyd_decode(np.array([[0.0, 0.0, 0.0]]), 5).tolist()
-    [[0, 3, 4]]
+    def get(self, name: str, shape: tuple[int, ...], dtype: type) -> np.ndarray:
+        """The array ``name`` of that shape and dtype (contents undefined)."""
+        arr = self._arrays.get(name)
+        if arr is None or arr.shape != shape or arr.dtype != dtype:
+            arr = self._arrays[name] = np.empty(shape, dtype=dtype)
+        return arr
+
+
+def _scratch(work: Workspace | None, name: str, shape: tuple[int, ...], dtype: type
+             ) -> np.ndarray | None:
+    return None if work is None else work.get(name, shape, dtype)
+
+
+def draw_range(keys: Keys, c0: int, c1: int, work: Workspace | None = None) -> np.ndarray:
+    """32-bit draws c0 .. c1 - 1 of every stream, shape (c1 - c0, seeds), uint32.
+
+    Word k holds draws 2k (low half) and 2k + 1 (high half): the words of
+    [c0 // 2, ceil(c1 / 2)) are computed once, seeds along the fast axis.
     """
-    *lead, b = u.shape
-    dtype = np.int16 if n < 2**15 else np.int64
-    chosen = np.empty((b, *lead), dtype=dtype)
+    w0, w1 = c0 >> 1, (c1 + 1) >> 1
+    s = len(keys)
+    k = np.arange(w0, w1, dtype=np.uint64)[:, None]
+    shape = (w1 - w0, s)
+    w = words(keys.state[None, :], keys.gamma[None, :], k,
+              _scratch(work, "words", shape, np.uint64), _scratch(work, "tmp", shape, np.uint64))
+    if _LITTLE:  # the uint32 view of a word is (low, high)
+        halves = w.view(np.uint32).reshape(w1 - w0, s, 2).transpose(0, 2, 1)
+    else:  # pragma: no cover - big-endian machines
+        halves = np.stack([w & np.uint64(0xFFFFFFFF), w >> np.uint64(32)], axis=1
+                          ).astype(np.uint32)
+    flat = _scratch(work, "draws", (w1 - w0, 2, s), np.uint32)
+    if flat is None:
+        flat = np.empty((w1 - w0, 2, s), dtype=np.uint32)
+    np.copyto(flat, halves)
+    return flat.reshape(2 * (w1 - w0), s)[c0 - 2 * w0: c1 - 2 * w0]
+
+
+def floyd_block(x: np.ndarray, n: int, keys: Keys, c: np.ndarray,
+                out: np.ndarray | None = None, work: Workspace | None = None) -> np.ndarray:
+    """Floyd's algorithm on the draws ``x`` (steps, b, seeds) of counters ``c`` (steps, b):
+    uniform b-subsets of range(n), shape (steps, b, seeds) (``out`` if given).
+
+    >>> from numerics.rng import batch_keys, draws32
+    >>> keys = batch_keys(7, [0])
+    >>> c = np.arange(6).reshape(2, 3)
+    >>> x = draws32(keys.state, keys.gamma, c[:, :, None])
+    >>> sorted(floyd_block(x, 5, keys, c)[0, :, 0].tolist()) == sorted(set(
+    ...     floyd_block(x, 5, keys, c)[0, :, 0].tolist()))
+    True
+    """
+    steps, b, s = x.shape
+    if out is None:
+        out = np.empty((steps, b, s), dtype=_index_dtype(n))
+    chosen = out
+    # the draws t_p = U(n - b + p + 1) do not depend on the members before: all at once
+    bounds = np.arange(n - b + 1, n + 1, dtype=np.uint64)[None, :, None]
+    below(x, bounds, keys.state[None, None, :], keys.gamma[None, None, :], c[:, :, None],
+          out=chosen, prod=_scratch(work, "prod", (steps, b, s), np.uint64))
     if b <= _PAIRWISE_MAX_B:
-        dup = np.empty(lead, dtype=bool)
-        scratch = np.empty(lead, dtype=bool)
-        prod = np.empty(lead)
-        for k in range(b):
-            j = n - b + k
-            t = chosen[k]
-            # floor(u (j + 1)) for u in [0, 1): truncation equals floor here, and the
-            # clip to j only guards against rounding (u (j + 1) never rounds up to j + 1)
-            np.multiply(u[..., k], j + 1, out=prod)
-            np.copyto(t, prod, casting="unsafe")
-            np.minimum(t, j, out=t)
-            if k == 0:
-                continue
-            np.equal(chosen[0], t, out=dup)
-            for i in range(1, k):
-                np.equal(chosen[i], t, out=scratch)
-                dup |= scratch
-            np.copyto(t, j, where=dup)
+        dup = _scratch(work, "dup", (steps, s), np.bool_)
+        eq = _scratch(work, "eq", (steps, b, s), np.bool_)
+        if eq is None:
+            eq = np.empty((steps, b, s), dtype=bool)
+        for p in range(1, b):  # member p is n - b + p if t_p is a member already
+            t = chosen[:, p]
+            np.equal(chosen[:, :p], t[:, None, :], out=eq[:, :p])
+            d = np.logical_or.reduce(eq[:, :p], axis=1, out=dup)
+            np.copyto(t, n - b + p, where=d)
     else:
-        rows = int(np.prod(lead))
+        rows = steps * s
         taken = np.zeros((rows, n), dtype=bool).reshape(-1)
         base: np.ndarray = np.arange(rows, dtype=np.int64) * n
-        for k in range(b):
-            j = n - b + k
-            t = _uniform_int(u[..., k], j + 1).reshape(-1)
-            pick = np.where(taken[base + t], j, t).astype(np.int64)
+        for p in range(b):
+            j = n - b + p
+            t = chosen[:, p].reshape(-1).astype(np.int64)
+            pick = np.where(taken[base + t], j, t)
             taken[base + pick] = True
-            chosen[k] = pick.reshape(lead)
-    return np.moveaxis(chosen, 0, -1)
+            chosen[:, p] = pick.reshape(steps, s)
+    return chosen
+
+
+def fisher_yates_block(x: np.ndarray, n: int, keys: Keys, c: np.ndarray) -> np.ndarray:
+    """Fisher-Yates (Durstenfeld) on the draws ``x`` (epochs, n, seeds) of counters ``c``
+    (epochs, n): for i = n - 1, ..., 1 swap positions i and U(i + 1) (draw i; draw 0 is
+    unused).  Uniform permutations of range(n), shape (epochs, n, seeds).
+
+    >>> from numerics.rng import batch_keys, draws32
+    >>> keys = batch_keys(7, [0])
+    >>> c = np.arange(5).reshape(1, 5)
+    >>> perm = fisher_yates_block(draws32(keys.state, keys.gamma, c[:, :, None]), 5, keys, c)
+    >>> sorted(perm[0, :, 0].tolist())
+    [0, 1, 2, 3, 4]
+    """
+    epochs, _, s = x.shape
+    perm = np.empty((epochs, n, s), dtype=_index_dtype(n))
+    perm[:] = np.arange(n, dtype=perm.dtype)[None, :, None]
+    # the draws j_i = U(i + 1) do not depend on the permutation: all at once
+    bounds = np.arange(1, n + 1, dtype=np.uint64)[None, :, None]
+    j = below(x, bounds, keys.state[None, None, :], keys.gamma[None, None, :],
+              np.asarray(c, dtype=np.uint64)[:, :, None])
+    for i in range(n - 1, 0, -1):
+        ji = j[:, i:i + 1]
+        at_i = perm[:, i].copy()
+        perm[:, i] = np.take_along_axis(perm, ji, axis=1)[:, 0]
+        np.put_along_axis(perm, ji, at_i[:, None], axis=1)
+    return perm
 
 
 @dataclass(frozen=True)
@@ -131,7 +219,7 @@ class Schedule:
 
     @property
     def block_steps(self) -> int:
-        """Steps per block; block boundaries depend only on the step index."""
+        """Steps per block (a unit of work only: the bits never depend on it)."""
         if self.name == "reshuffle":
             nb = self.batches_per_epoch
             return nb * max(1, math.ceil(BLOCK_STEPS / nb))
@@ -152,59 +240,51 @@ class Schedule:
         """g = gcd(b, n): the cyclic schedule moves classes of g consecutive indices together."""
         return math.gcd(self.b, self.n)
 
-    def draw_block(
-        self,
-        rngs: Sequence[np.random.Generator | None],
-        block: int,
-        buf: np.ndarray | None = None,
-    ) -> np.ndarray:
+    def draw_block(self, keys: Keys, block: int, work: Workspace | None = None) -> np.ndarray:
         """Batches of steps [block K, (block + 1) K) for each seed: shape (seeds, K, b).
 
-        ``rngs[i]`` is seed i's ``batches`` stream; blocks must be drawn in order 0, 1, ...
-        from each stream (the generator state carries the position).  ``buf``: optional
-        scratch for :meth:`draw_uniforms` (reused across blocks to avoid page faults).
+        ``keys`` are the seeds' batch streams (:func:`numerics.rng.batch_keys`); any block
+        can be drawn at any time, in any order.  The array is a view of a (K, b, seeds)
+        array (``transpose(1, 2, 0)`` gives it back without a copy); for ``cyclic`` and
+        ``full`` every seed shares one (K, b) array (stride 0 along seeds).  ``work``: the
+        scratch arrays to reuse (the result then lives in them until the next block).
         """
         n, b, k = self.n, self.b, self.block_steps
-        s = len(rngs)
+        s = len(keys)
+        t0 = block * k
+        if (t0 + k) * max(b, n) > MAX_DRAWS:
+            raise DomainError("steps", t0 + k, f"at most 2^56 / {max(b, n)} steps per run "
+                              "(the batch streams' counter range)")
         if self.name == "full":
             return np.broadcast_to(np.arange(n, dtype=np.intp), (s, k, n))
         if self.name == "cyclic":
-            t = np.arange(block * k, (block + 1) * k, dtype=np.int64)
+            t = np.arange(t0, t0 + k, dtype=np.int64)
             idx = (t[:, None] * b + np.arange(b)[None, :]) % n
             return np.broadcast_to(idx.astype(np.intp), (s, k, b))
         if self.name == "reshuffle":
-            nb = self.batches_per_epoch
-            epochs = k // nb
-            keys = np.empty((s, epochs, n))
-            for i, g in enumerate(rngs):
-                assert g is not None
-                g.random(out=keys[i])
-            perm = np.argsort(keys, axis=2, kind="stable")
-            padded = np.full((s, epochs, nb * b), n, dtype=np.intp)
-            padded[:, :, :n] = perm
-            return padded.reshape(s, k, b)
-        u = self.draw_uniforms(rngs, buf)
+            return self._reshuffle(keys, t0 // self.batches_per_epoch, k, work
+                                   ).transpose(2, 0, 1)
+        x = draw_range(keys, t0 * b, (t0 + k) * b, work).reshape(k, b, s)
+        c = np.arange(t0 * b, (t0 + k) * b, dtype=np.uint64).reshape(k, b, 1)
+        out = _scratch(work, "batches", (k, b, s), _index_dtype(n))
+        if out is None:
+            out = np.empty((k, b, s), dtype=_index_dtype(n))
         if self.name == "replacement":
-            return np.moveaxis(_uniform_int(u, n).astype(np.intp), 1, 2)
-        return floyd_decode(np.moveaxis(u, 1, 2), n)
+            below(x, n, keys.state, keys.gamma, c, out=out)
+            return out.transpose(2, 0, 1)
+        return floyd_block(x, n, keys, c[:, :, 0], out, work).transpose(2, 0, 1)
 
-    def draw_uniforms(
-        self, rngs: Sequence[np.random.Generator | None], buf: np.ndarray | None = None
-    ) -> np.ndarray:
-        """The doubles behind one block of ``random``/``replacement`` batches: (seeds, b, K).
-
-        Seed i draws its block as b rows of K numbers (one ``Generator.random`` call):
-        column k of step t is ``u[i, k, t]``.  :meth:`draw_block` decodes them (Floyd for
-        ``random``, floor(u n) for ``replacement``); a compiled kernel may decode the same
-        numbers itself, with the same integer results.  ``buf``: an optional float64 array
-        of that shape to fill (returned).
-        """
-        s, b, k = len(rngs), self.b, self.block_steps
-        u = np.empty((s, b, k)) if buf is None or buf.shape != (s, b, k) else buf
-        for i, g in enumerate(rngs):
-            assert g is not None
-            g.random(out=u[i])
-        return u
+    def _reshuffle(self, keys: Keys, e0: int, k: int, work: Workspace | None) -> np.ndarray:
+        """Epochs e0 .. e0 + k / (batches per epoch) - 1 by Fisher-Yates: (k, b, seeds)."""
+        n, b, s = self.n, self.b, len(keys)
+        nb = self.batches_per_epoch
+        epochs = k // nb
+        x = draw_range(keys, e0 * n, (e0 + epochs) * n, work).reshape(epochs, n, s)
+        c = (np.arange(e0, e0 + epochs, dtype=np.uint64)[:, None] * np.uint64(n)
+             + np.arange(n, dtype=np.uint64)[None, :])
+        padded = np.full((epochs, nb * b, s), n, dtype=_index_dtype(n))
+        padded[:, :n] = fisher_yates_block(x, n, keys, c)
+        return padded.reshape(k, b, s)
 
 
 def batches(
@@ -225,11 +305,11 @@ def batches(
     [[0, 1, 2], [3, 0, 1]]
     """
     sch = Schedule(schedule, n, batch_size)
-    rng = seed_streams(seed, seed_index)["batches"] if sch.random else None
+    keys = batch_keys(seed, [seed_index])
     t = 0
     block = 0
     while steps is None or t < steps:
-        blk = sch.draw_block([rng], block)[0]
+        blk = sch.draw_block(keys, block)[0]
         for row in blk:
             if steps is not None and t >= steps:
                 return

@@ -39,11 +39,11 @@ import numpy as np
 from theory.domain import DomainError, integer
 
 from . import metrics
-from ._engines import _Engine, _FullEngine, _ReducedEngine, _ReducedEngineNumba
+from ._engines import _Engine, _FullEngine, _ReducedEngine, _ReducedEngineCompiled
 from .config import SimConfig, validate_basis, validate_init
 from .resources import estimate_run, require
 from .result import CHECKPOINT_METRICS, SimState, SimulationResult
-from .rng import seed_streams
+from .rng import Keys, batch_keys, seed_streams
 from .schedules import Schedule
 
 __all__ = ["initial_state", "run", "simulate", "trajectory"]
@@ -106,7 +106,7 @@ class _Recorder:
             self.final[name] = np.empty(s)
         self.diverged_at = np.empty(s, dtype=np.int64)
         self.w = np.empty((s, config.d)) if config.engine == "full" else None
-        self.states: list[tuple[dict[str, np.ndarray], list[Any] | None]] = []
+        self.states: list[dict[str, np.ndarray]] = []
 
     def look(self, t: int, eng: _Engine, sl: slice, r0: np.ndarray, config: SimConfig) -> None:
         """Record the metrics and coordinates of step t, if t is a checkpoint or record."""
@@ -125,8 +125,7 @@ class _Recorder:
             self.rec_a[self.rec_index[t], sl] = a_t
             self.rec_p[self.rec_index[t], sl] = p_t
 
-    def finish(self, sl: slice, eng: _Engine, r0: np.ndarray,
-               streams: list[Any] | None) -> None:
+    def finish(self, sl: slice, eng: _Engine, r0: np.ndarray) -> None:
         a_t, p_t, r_t, dot_t = eng.observe()
         self.final["a"][sl] = a_t
         self.final["perp"][sl] = p_t
@@ -136,15 +135,12 @@ class _Recorder:
         if self.w is not None:
             assert isinstance(eng, _FullEngine)
             self.w[sl] = eng.w
-        self.states.append((eng.export(), streams))
+        self.states.append(eng.export())
 
     def state(self, step: int, config: SimConfig) -> SimState:
-        names = self.states[0][0].keys()
-        engine = {k: np.concatenate([st[k] for st, _ in self.states]) for k in names}
-        streams = None
-        if self.states[0][1] is not None:
-            streams = tuple(s for _, chunk in self.states for s in (chunk or []))
-        return SimState(step, config.run_key, engine, streams,
+        names = self.states[0].keys()
+        engine = {k: np.concatenate([st[k] for st in self.states]) for k in names}
+        return SimState(step, config.run_key, engine,
                         self.final["a0"].copy(), self.final["perp0"].copy())
 
 
@@ -155,12 +151,12 @@ class _Chunk:
 
     sl: slice
     engine: _Engine
-    rngs: list[Any]
+    keys: Keys
     r0: np.ndarray
 
 
 def _engine_class(config: SimConfig) -> type[_ReducedEngine]:
-    return _ReducedEngineNumba if config.kernel == "numba" else _ReducedEngine
+    return _ReducedEngineCompiled if config.kernel == "compiled" else _ReducedEngine
 
 
 def _fresh_chunk(config: SimConfig, sch: Schedule, sl: slice, init: np.ndarray | None,
@@ -168,7 +164,7 @@ def _fresh_chunk(config: SimConfig, sch: Schedule, sl: slice, init: np.ndarray |
     """Seeds of ``sl`` from their initialisation (random, or the given ``init``)."""
     ids = range(config.seed_offset + sl.start, config.seed_offset + sl.stop)
     full = config.engine == "full"
-    names = ("init", "perp", "batches") + (("direction",) if full else ())
+    names = ("init", "perp") + (("direction",) if full else ())
     streams = [seed_streams(config.seed, i, names) for i in ids]
     n = config.n
     if init is None:
@@ -194,8 +190,8 @@ def _fresh_chunk(config: SimConfig, sch: Schedule, sl: slice, init: np.ndarray |
     a_obs, p_obs, _, _ = eng.observe()
     rec.final["a0"][sl] = a_obs
     rec.final["perp0"][sl] = p_obs
-    rngs = [st["batches"] for st in streams] if sch.random else [None] * len(streams)
-    return _Chunk(sl, eng, rngs, np.sum(a_obs * a_obs, axis=1) + p_obs * p_obs)
+    keys = batch_keys(config.seed, np.arange(ids.start, ids.stop, dtype=np.uint64))
+    return _Chunk(sl, eng, keys, np.sum(a_obs * a_obs, axis=1) + p_obs * p_obs)
 
 
 def _resumed_chunk(config: SimConfig, sch: Schedule, sl: slice, start: SimState,
@@ -213,36 +209,23 @@ def _resumed_chunk(config: SimConfig, sch: Schedule, sl: slice, start: SimState,
     eng.restore(part.engine)
     rec.final["a0"][sl] = part.a0
     rec.final["perp0"][sl] = part.perp0
-    rngs: list[Any] = [None] * (sl.stop - sl.start)
-    if part.streams is not None:
-        rngs = []
-        for ids, st in zip(range(sl.start, sl.stop), part.streams, strict=True):
-            g = seed_streams(config.seed, config.seed_offset + ids, ("batches",))["batches"]
-            g.bit_generator.state = st
-            rngs.append(g)
-    return _Chunk(sl, eng, rngs, np.sum(part.a0 * part.a0, axis=1) + part.perp0**2)
+    lo = config.seed_offset + sl.start
+    keys = batch_keys(config.seed, np.arange(lo, lo + sl.stop - sl.start, dtype=np.uint64))
+    return _Chunk(sl, eng, keys, np.sum(part.a0 * part.a0, axis=1) + part.perp0**2)
 
 
-def _drive(chunk: _Chunk, config: SimConfig, t0: int, rec: _Recorder,
-           bar: Any) -> list[Any] | None:
-    """Steps t0 .. t0 + steps of one chunk; returns the batch streams' states to resume.
-
-    The streams are saved before the block that holds the last step is drawn (a block is
-    always drawn whole), or after it when the run ends on a block boundary.
-    """
-    eng, rngs = chunk.engine, chunk.rngs
+def _drive(chunk: _Chunk, config: SimConfig, t0: int, rec: _Recorder, bar: Any) -> None:
+    """Steps t0 .. t0 + steps of one chunk (the batches of step t depend on t only)."""
+    eng = chunk.engine
     t, t_stop = t0, t0 + config.steps
     k = eng.sch.block_steps
     block = t0 // k
-    saved = None
     with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
         rec.look(t, eng, chunk.sl, chunk.r0, config)
         while t < t_stop:
             t_block = block * k
             t_end = min(t_stop, t_block + k)
-            if t_end < t_block + k and rngs and rngs[0] is not None:
-                saved = [g.bit_generator.state for g in rngs]
-            eng.load_block(rngs, block)
+            eng.load_block(chunk.keys, block)
             t_first = t
             while t < t_end:
                 pos = bisect.bisect_right(rec.stops, t)
@@ -253,9 +236,6 @@ def _drive(chunk: _Chunk, config: SimConfig, t0: int, rec: _Recorder,
             if bar is not None:
                 bar.update((t_end - t_first) * (chunk.sl.stop - chunk.sl.start))
             block += 1
-    if not rngs or rngs[0] is None:
-        return None
-    return saved if saved is not None else [g.bit_generator.state for g in rngs]
 
 
 def _chunk_size(config: SimConfig, sch: Schedule) -> int:
@@ -321,9 +301,9 @@ def run(
         with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
             part = (_fresh_chunk(config, sch, sl, init_arr, q, rec) if start is None
                     else _resumed_chunk(config, sch, sl, start, q, rec))
-        streams = _drive(part, config, t0, rec, bar)
+        _drive(part, config, t0, rec, bar)
         with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
-            rec.finish(sl, part.engine, part.r0, streams)
+            rec.finish(sl, part.engine, part.r0)
     if bar is not None:
         bar.close()
     f = rec.final
@@ -350,9 +330,10 @@ def simulate(d: int, n: int, batch_size: int, step_size: float, steps: int, seed
     ``kernel``, ``chunk_size``), validated once (a :class:`theory.domain.DomainError`
     names the bad one); ``init``, ``basis``, ``start``, ``progress``, ``max_memory`` and
     ``max_seconds`` are :func:`run`'s.
-    ``kernel`` (reduced engine): ``"numpy"`` (default), ``"numba"`` (the optional compiled
-    loop, needs the ``fast`` extra; agrees with NumPy to 1e-12, not to the bit) or
-    ``"auto"`` (numba if importable); the ``replacement`` schedule always uses NumPy.
+    ``kernel`` (reduced engine): ``"numpy"``, ``"compiled"`` (numba; the same bits as
+    NumPy, tested) or ``"auto"`` (the default: compiled for runs of at least
+    :data:`numerics.config.AUTO_COMPILED_WORK` seed-steps); ``replacement`` with b > 1 and
+    the full engine always use NumPy.
     """
     config = SimConfig(d=d, n=n, batch_size=batch_size, step_size=step_size, steps=steps,
                        seeds=seeds, **options)

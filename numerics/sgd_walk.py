@@ -26,7 +26,7 @@ from theory.walk import log_ratio_increment_law
 
 from . import formulas
 from .config import SimConfig, TopGapConfig
-from .rng import seed_streams
+from .rng import batch_keys
 from .schedules import Schedule
 from .stats import wilson_interval
 from .steps import reduced_step
@@ -141,12 +141,12 @@ def empirical_log_ratio_increments(
     a0 = np.asarray(a, dtype=float)
     n = a0.size
     sch = Schedule(schedule, n, batch_size)
-    rng = seed_streams(seed, 0)["batches"] if sch.random else None
+    keys = batch_keys(seed, [0])
     blocks = []
     got = 0
     q = 0
     while got < draws:
-        blk = sch.draw_block([rng], q)[0]
+        blk = sch.draw_block(keys, q)[0]
         blocks.append(blk)
         got += blk.shape[0]
         q += 1

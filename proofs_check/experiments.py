@@ -26,10 +26,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 
-from numerics import SimulationResult, simulate, simulate_sgd_top_gap, trajectory
+from numerics import SimulationResult, simulate_sgd_top_gap
+from numerics import simulate as _simulate
+from numerics import trajectory as _trajectory
 from numerics.sgd_walk import SGDWalkResult
 from theory.conventions import RELU, Conventions
 from theory.domain import choice
@@ -41,6 +44,7 @@ __all__ = [
     "GAMMA_SGD",
     "LEVELS",
     "PATH_START",
+    "REFERENCE_KERNEL",
     "ROOT",
     "D",
     "N",
@@ -48,14 +52,31 @@ __all__ = [
     "fixed_eta_sweep",
     "gd",
     "sgd",
+    "simulate",
     "sizes",
     "sweep",
     "top_gap",
+    "trajectory",
     "two_d",
 ]
 
 ROOT = 20230803
 """The root seed of every simulation of a verify run (checks and figures; arXiv:2308.03215)."""
+
+REFERENCE_KERNEL = "numpy"
+"""The kernel of every run a check judges: the NumPy reference path, so a wrong variant of
+a schedule or an engine function (:mod:`proofs_check.variants`) reaches the runs.  The
+compiled kernel gives the same bits; the engine check compares the two bit for bit."""
+
+
+def simulate(*args: Any, **options: Any) -> SimulationResult:
+    """:func:`numerics.simulate` on :data:`REFERENCE_KERNEL`."""
+    return _simulate(*args, kernel=REFERENCE_KERNEL, **options)
+
+
+def trajectory(*args: Any, **options: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`numerics.trajectory` on :data:`REFERENCE_KERNEL`."""
+    return _trajectory(*args, kernel=REFERENCE_KERNEL, **options)
 LEVELS: tuple[str, ...] = ("quick", "full")
 D, N = 40, 20
 BATCH_SIZES: tuple[int, ...] = (1, 2, 4, 5, 10, 15, 19, 20)

@@ -65,8 +65,8 @@ def _full_step_scaled(original: Any) -> Any:
 
 def _full_batch_drops_one(original: Any) -> Any:
     """Schedule.draw_block: the full batch loses its last index (b - 1 of n)."""
-    def draw(self: Any, rngs: Any, block: int, buf: Any = None) -> Any:
-        out = original(self, rngs, block, buf)
+    def draw(self: Any, keys: Any, block: int, work: Any = None) -> Any:
+        out = original(self, keys, block, work)
         if self.name == "full":
             out = np.array(out)
             out[..., -1] = self.n  # the empty slot
@@ -78,8 +78,8 @@ def _full_batch_drops_one(original: Any) -> Any:
 def _reshuffle_repeats(original: Any) -> Any:
     """Schedule.draw_block: reshuffle draws one permutation per block and repeats it for
     every epoch of the block (the defect a verdict must catch with b > 1)."""
-    def draw(self: Any, rngs: Any, block: int, buf: Any = None) -> Any:
-        out = original(self, rngs, block, buf)
+    def draw(self: Any, keys: Any, block: int, work: Any = None) -> Any:
+        out = original(self, keys, block, work)
         if self.name != "reshuffle":
             return out
         per_epoch = self.batches_per_epoch
@@ -91,8 +91,8 @@ def _reshuffle_repeats(original: Any) -> Any:
 
 def _random_fixed(original: Any) -> Any:
     """Schedule.draw_block: random batches repeat the first batch of each block."""
-    def draw(self: Any, rngs: Any, block: int, buf: Any = None) -> Any:
-        out = original(self, rngs, block, buf)
+    def draw(self: Any, keys: Any, block: int, work: Any = None) -> Any:
+        out = original(self, keys, block, work)
         if self.name != "random":
             return out
         return np.repeat(np.asarray(out)[:, :1], out.shape[1], axis=1)

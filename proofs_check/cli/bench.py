@@ -1,11 +1,12 @@
-"""``aesgd bench``: seed-steps per second of the SGD engines (issue 3's workload).
+"""``aesgd bench``: the SGD engines against a one-pass floor, and the start-up.
 
     aesgd bench [--json] [--seeds S] [--steps T] [--steps-full T] [--naive-seeds S]
-                [--naive-steps T] [--repeat R] [--no-numba]
+                [--naive-steps T] [--repeat R] [--no-compiled] [--no-startup]
 
-Prints the rates of the reduced engine, the full engine, a naive per-seed loop and a
-one-pass lower bound (and the optional numba kernel of the reduced engine when numba is
-installed), and the ratios against the targets (:func:`benchmarks.engine.run_bench`).
+Prints the rates of the reduced engine (NumPy and compiled kernel), the full engine, a
+naive per-seed loop and the one-pass floor, the cost per seed-step of each kernel, the
+start-up of a whole 1-step command, and the ratios against the targets
+(:func:`benchmarks.engine.run_bench`).
 See README.md ("aesgd bench").
 """
 
@@ -28,16 +29,15 @@ def register(subparsers: Any) -> None:
     p = add_command(subparsers, "bench", run)
     add_json(p, "print the results as JSON")
     p.add_argument("--seeds", type=integer, default=1000)
-    p.add_argument("--steps", type=integer, default=2000, help="reduced engine steps")
+    p.add_argument("--steps", type=integer, default=30000, help="reduced engine steps")
     p.add_argument("--steps-full", type=integer, default=40)
     p.add_argument("--naive-seeds", type=integer, default=10)
     p.add_argument("--naive-steps", type=integer, default=500)
     p.add_argument("--repeat", type=integer, default=3, help="best of R timings")
-    p.add_argument(
-        "--no-numba",
-        action="store_true",
-        help="skip the optional numba kernel (timed by default when numba is installed)",
-    )
+    p.add_argument("--no-compiled", action="store_true",
+                   help="skip the compiled kernel (timed by default when numba is installed)")
+    p.add_argument("--no-startup", action="store_true",
+                   help="skip timing the whole 1-step command in a fresh process")
     add_resources(p)
 
 
@@ -50,13 +50,18 @@ def run(args: argparse.Namespace) -> int:
 
     counts = {name: at_least(name, getattr(args, name), 1) for name in COUNTS}
     counts["steps_reduced"] = counts.pop("steps")
-    out = run_bench(**counts, numba=False if args.no_numba else None, **resources_from(args))
+    out = run_bench(**counts, compiled=False if args.no_compiled else None,
+                    startup=not args.no_startup, **resources_from(args))
     if args.json:
         print_json(out, indent=1)
         return 0
     print(f"workload: {out['workload']}")
     for k, v in out["seed_steps_per_s"].items():
         print(f"{k:>14}: {v:12.4g} seed-steps/s  ({out['seconds'][k]:.3f} s)")
+    for k, v in out["ns_per_seed_step"].items():
+        print(f"{k:>14}: {v:8.1f} ns per seed-step")
+    for k, v in out["startup_seconds"].items():
+        print(f"{'start-up ' + k:>22}: {v:8.3f} s")
     for k, v in out["ratios"].items():
         print(f"{k:>22}: {v:8.3g}")
     for k, ok in out["targets_met"].items():

@@ -2,7 +2,8 @@
 
     aesgd simulate --d D --n N --batch-size B --step-size ETA --steps T [--seeds S]
         [--activation relu|linear] [--schedule random|replacement|reshuffle|cyclic|full]
-        [--engine reduced|full] [--init-scale S0 | --init FILE.npy] [--seed ROOT]
+        [--engine reduced|full] [--kernel auto|numpy|compiled]
+        [--init-scale S0 | --init FILE.npy] [--seed ROOT]
         [--seed-offset K] [--relu-prime-at-zero 0|1] [--support-threshold THR]
         [--json] [--save FILE.npz] [--progress | --no-progress]
 
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from numerics.config import ENGINES, SCHEDULES, SimConfig
+from numerics.config import ENGINES, KERNELS, SCHEDULES, SimConfig
 from theory.domain import DomainError
 
 from ._options import (
@@ -59,6 +60,9 @@ def register(subparsers: Any) -> None:
                    help="number of seeds (runs)")
     p.add_argument("--schedule", default=_DEFAULTS["schedule"], help="|".join(SCHEDULES))
     p.add_argument("--engine", default=_DEFAULTS["engine"], help="|".join(ENGINES))
+    p.add_argument("--kernel", default=_DEFAULTS["kernel"], help="|".join(KERNELS) +
+                   " (the reduced engine's loop; the same bits whichever runs; auto: "
+                   "compiled for runs of at least 2e6 seed-steps)")
     start = p.add_mutually_exclusive_group()
     start.add_argument("--init-scale", type=number, default=_DEFAULTS["init_scale"],
                        help="s0: w_0 ~ N(0, s0^2/d I)")
@@ -82,8 +86,8 @@ def config_from(args: argparse.Namespace) -> SimConfig:
     return SimConfig(
         d=args.d, n=args.n, batch_size=args.batch_size, step_size=args.step_size,
         steps=args.steps, seeds=args.seeds, conventions=conventions_from(args),
-        schedule=args.schedule, engine=args.engine, init_scale=args.init_scale,
-        seed=args.seed, seed_offset=args.seed_offset,
+        schedule=args.schedule, engine=args.engine, kernel=args.kernel,
+        init_scale=args.init_scale, seed=args.seed, seed_offset=args.seed_offset,
         support_threshold=args.support_threshold,
     )
 

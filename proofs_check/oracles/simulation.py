@@ -29,7 +29,7 @@ from numerics.random_walk import (
     simulate_walk,
 )
 from numerics.result import SimulationResult
-from numerics.sgd import initial_state, simulate, trajectory
+from numerics.sgd import initial_state
 from numerics.sgd_walk import empirical_log_ratio_increments, top_gap
 from numerics.stats import mean_interval, normal_quantile, wilson_interval
 from theory import dynamics, hessian, lamperti
@@ -37,7 +37,7 @@ from theory.conventions import LINEAR, RELU, Conventions
 from theory.symbols import S_B, b, d, gamma, n, r, s
 
 from .. import experiments as ex
-from ..experiments import ROOT
+from ..experiments import ROOT, simulate, trajectory
 from ..result import CheckResult
 from ..stats import Budget
 from . import definition as ref

@@ -81,7 +81,7 @@ BENCH = {
 }
 FLAGS = {"simulate": ["--json"], "lamperti": ["--json", "--no-simulate"],
          "birth-death": ["--json"], "sgd-log-ratio": ["--json"], "derive": [],
-         "bench": ["--json", "--no-numba"]}
+         "bench": ["--json", "--no-compiled", "--no-startup"]}
 
 
 BASES = {
@@ -93,7 +93,7 @@ BASES = {
                       "--paths", "4"],
     "derive": [],
     "bench": ["--seeds", "2", "--steps", "5", "--steps-full", "2", "--naive-seeds", "1",
-              "--naive-steps", "2", "--repeat", "1", "--no-numba"],
+              "--naive-steps", "2", "--repeat", "1", "--no-compiled", "--no-startup"],
 }
 """A valid command line per subcommand: the drawn options replace its values, so most
 examples get past argument parsing and reach the code that reads them."""

@@ -141,9 +141,13 @@ def test_bench_json_small(capsys):
             "--naive-seeds", "2", "--naive-steps", "10", "--repeat", "1"]
     assert _run(argv) == 0
     out = json.loads(capsys.readouterr().out)
-    base = {"reduced", "reduced_big_d", "full", "naive", "one_pass"}
-    assert set(out["seed_steps_per_s"]) - {"reduced_numba"} == base
-    assert set(out["ratios"]) >= {"reduced_over_naive", "one_pass_over_reduced",
-                                  "small_d_over_big_d"}
+    base = {"numpy", "compiled", "reduced_big_d", "full", "naive", "one_pass"}
+    assert set(out["seed_steps_per_s"]) == base
+    assert set(out["ns_per_seed_step"]) == {"numpy", "compiled", "one_pass"}
+    assert set(out["startup_seconds"]) == {"default", "compiled"}
+    assert all(v > 0 for v in out["startup_seconds"].values())
+    assert set(out["ratios"]) >= {"reduced_over_naive", "numpy_over_floor",
+                                  "compiled_over_floor", "small_d_over_big_d"}
+    assert "startup_default < 1 s" in out["targets_met"]
     assert _run(["bench", "--seeds", "0"]) == 2
     assert _run(["bench", "--seeds", "1e3"]) == 2

@@ -3,7 +3,7 @@ optimised engines (numerics._engines) with the reference one-step map
 (numerics.steps.reduced_step), the block driver with single steps, and the renormalisation
 schedule of the scale factor (a function of the step index only).
 
-The helpers here are shared with the numba kernel and continuation tests.
+The helpers here are shared with the compiled kernel and continuation tests.
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from numerics import _engines, batches, full_step, reduced_step, simulate
-from numerics.config import numba_available
+from numerics import _engines, batches, full_step, reduced_step, schedules, simulate
+from numerics.rng import batch_keys
 from numerics.schedules import Schedule
 from numerics.sgd import initial_state
 from theory.conventions import LINEAR, RELU, Conventions
 
 SCHEDULE_B = {"random": 3, "replacement": 3, "reshuffle": 4, "cyclic": 4, "full": 10}
 BOTH = pytest.mark.parametrize("conventions", [RELU, LINEAR], ids=["relu", "linear"])
-KERNELS = ["numpy", "numba"] if numba_available() else ["numpy"]
+KERNELS = ["numpy", "compiled"]
 
 
 def comparison_run(schedule: str, conventions: Conventions, **options: Any) -> dict[str, Any]:
@@ -116,7 +116,7 @@ def test_optimised_reduced_step_equals_compiled_step_map(schedule, conventions):
         a = rng.normal(size=(s, n)) * rng.uniform(0.05, 0.6)
         p = rng.normal(size=s) * 0.3
         eng = scaled_engine(_engines._ReducedEngine, a, p, 0.9 / b, conventions, sch, rng)
-        blk = sch.draw_block([np.random.default_rng(trial * 100 + i) for i in range(s)], 0)
+        blk = sch.draw_block(batch_keys(trial, np.arange(s)), 0)
         assert_follows_step_map(eng, blk, 20, a, p, 0.9 / b, conventions)
 
 
@@ -145,8 +145,10 @@ def test_scale_factor_underflow_path_matches_reference():
         np.testing.assert_allclose(res.record_a[t], a, atol=1e-15)
 
 
-def test_reduced_engine_block_driver_equals_single_steps():
-    """run() over block segments (flat indices per block) == step() on each batch."""
+def test_reduced_engine_block_driver_equals_single_steps(monkeypatch):
+    """run() over block segments (flat indices per block) == step() on each batch (one
+    block of 256 steps: the block size never changes the batches)."""
+    monkeypatch.setattr(schedules, "BLOCK_STEPS", 256)
     n, b, s, steps = 9, 3, 7, 150
     sch = Schedule("random", n, b)
     rng = np.random.default_rng(2)
@@ -154,8 +156,8 @@ def test_reduced_engine_block_driver_equals_single_steps():
     p = rng.normal(size=s) * 0.3
     one = _engines._ReducedEngine(a, p, 0.9 / b, RELU, sch, 1e6)
     two = _engines._ReducedEngine(a, p, 0.9 / b, RELU, sch, 1e6)
-    k_len = one.load_block([np.random.default_rng(i) for i in range(s)], 0)
-    blk = sch.draw_block([np.random.default_rng(i) for i in range(s)], 0)
+    k_len = one.load_block(batch_keys(0, np.arange(s)), 0)
+    blk = sch.draw_block(batch_keys(0, np.arange(s)), 0)
     one.run(0, 40, 0)
     one.run(40, steps, 0)
     for k in range(steps):
@@ -166,24 +168,27 @@ def test_reduced_engine_block_driver_equals_single_steps():
 
 @pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("schedule", ["random", "reshuffle"])
-def test_renormalisation_after_every_64th_step(kernel: str, schedule: str) -> None:
+def test_renormalisation_after_every_64th_step(kernel: str, schedule: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """The scale c is folded (c = 1 exactly) after the steps t with (t + 1) % 64 == 0
     (RENORM_EVERY; the t-th step counted from 1), a function of the step index only, in
     both kernels and whatever the segments the block is run in.  Linear activation: every
-    other step multiplies c by m = 1 - gamma S_B != 1."""
+    other step multiplies c by m = 1 - gamma S_B != 1.  Blocks of 256 steps (the block size
+    never changes the batches)."""
+    monkeypatch.setattr(schedules, "BLOCK_STEPS", 256)
     n, b, s = 9, 3, 4
     sch = Schedule(schedule, n, b)
     rng = np.random.default_rng(4)
     a = rng.normal(size=(s, n)) * 0.4
     p = rng.normal(size=s) * 0.3
-    cls = _engines._ReducedEngineNumba if kernel == "numba" else _engines._ReducedEngine
+    cls = _engines._ReducedEngineCompiled if kernel == "compiled" else _engines._ReducedEngine
     eng = cls(a, p, 0.5 / b, LINEAR, sch, 1e6)
-    k_len = eng.load_block([np.random.default_rng(i) for i in range(s)], 0)
+    k_len = eng.load_block(batch_keys(0, np.arange(s)), 0)
     assert k_len >= 200
     every = _engines.RENORM_EVERY
     assert every == 64
     for t_block in (0, 5):  # the block's first step index
-        eng.load_block([np.random.default_rng(i) for i in range(s)], 0)
+        eng.load_block(batch_keys(0, np.arange(s)), 0)
         ends = [1, 2, 10, 63 - t_block, 64 - t_block, 65 - t_block, 100, 128 - t_block,
                 129 - t_block, 192 - t_block, 200]
         k0 = 0

@@ -10,7 +10,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from numerics.config import SimConfig, TopGapConfig, WalkConfig, numba_available
+from numerics.config import (
+    AUTO_COMPILED_WORK,
+    SimConfig,
+    TopGapConfig,
+    WalkConfig,
+    numba_available,
+)
 from theory.conventions import LINEAR, RELU
 from theory.domain import DomainError
 
@@ -117,12 +123,15 @@ def test_cross_field_rules() -> None:
 
 
 def test_kernel_resolution() -> None:
-    auto = SimConfig(**SIM, kernel="auto").kernel
-    assert auto == ("numba" if numba_available() else "numpy")
+    small = SimConfig(**SIM, kernel="auto").kernel
+    assert small == "numpy"  # below AUTO_COMPILED_WORK seed-steps
+    work = {**SIM, "steps": AUTO_COMPILED_WORK, "seeds": 1}
+    auto = SimConfig(**work, kernel="auto").kernel
+    assert auto == ("compiled" if numba_available() else "numpy")
     # the compiled kernel only runs the reduced engine without repeated indices
-    assert SimConfig(**SIM, kernel="auto", engine="full").kernel == "numpy"
-    assert SimConfig(**SIM, kernel="auto", schedule="replacement").kernel == "numpy"
-    assert SimConfig(**{**SIM, "batch_size": 1}, kernel="auto",
+    assert SimConfig(**work, kernel="compiled", engine="full").kernel == "numpy"
+    assert SimConfig(**work, kernel="compiled", schedule="replacement").kernel == "numpy"
+    assert SimConfig(**{**work, "batch_size": 1}, kernel="auto",
                      schedule="replacement").kernel == auto
 
 

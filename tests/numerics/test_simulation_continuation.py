@@ -1,7 +1,7 @@
 """SimState: a run continued from its state (``simulate(..., start=res.state)``) gives the
 same bits as one run of the total length, for every schedule, both engines and both
-kernels, from any step (inside a 256-step block, on its boundary, or at step 0); the state
-of other runs is refused."""
+kernels, from any step (inside a block, on its boundary, or at step 0), also switching
+kernels at the resume point; the state of other runs is refused."""
 
 from __future__ import annotations
 
@@ -49,6 +49,17 @@ def test_continuing_from_the_state_gives_the_bits_of_one_run(schedule: str, engi
     assert_same_bits(whole, _continued(kw, t1, t2))
     # the continuation may run its seeds in other chunks
     assert_same_bits(whole, _continued(kw, t1, t2, chunk_size=2))
+
+
+@pytest.mark.parametrize("schedule", ["random", "reshuffle"])
+def test_kernels_may_change_at_the_resume_point(schedule: str) -> None:
+    """numpy for 101 steps, compiled for 300, numpy again for 7: one run's bits."""
+    kw = comparison_run(schedule, RELU, seed=9, checkpoints=0)
+    whole = simulate(**{**kw, "steps": 408, "kernel": "numpy"})
+    first = simulate(**{**kw, "steps": 101, "kernel": "numpy"})
+    mid = simulate(**{**kw, "steps": 300, "kernel": "compiled"}, start=first.state)
+    last = simulate(**{**kw, "steps": 7, "kernel": "numpy"}, start=mid.state)
+    assert_same_bits(whole, last)
 
 
 @pytest.mark.parametrize(("engine", "kernel"), ENGINES, ids=lambda v: str(v))
