@@ -2,9 +2,12 @@
 
 :mod:`theory.compile` holds the printer and the exact / high-precision / interval backends
 (``mpmath``, ``iv``, ``arb``); theory does not import NumPy, so the ``numpy`` backend (float64
-arrays, for the simulators, metrics and plots) is registered here.  :func:`compile` is the
-same function as :func:`theory.compile.compile`, with ``numpy`` as its default backend.
+arrays, for the simulators, metrics and plots) is registered here, with the hooks of
+:mod:`numerics._numpy_namespace` (the same objects the generated
+:mod:`numerics._formulas_generated` calls).  :func:`compile` is the same function as
+:func:`theory.compile.compile`, with ``numpy`` as its default backend.
 
+>>> import numpy as np
 >>> import sympy as sp
 >>> x = sp.Symbol("x")
 >>> g = compile(sp.Heaviside(x, 0) * x, (x,))
@@ -16,44 +19,19 @@ same function as :func:`theory.compile.compile`, with ``numpy`` as its default b
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
 import sympy as sp
 
 from theory import compile as _theory
-from theory.compile import BACKENDS, reduce_pairwise, source
-from theory.domain import DomainError
+from theory.compile import BACKENDS, source
+
+from ._numpy_namespace import namespace
 
 __all__ = ["BACKENDS", "compile", "source"]
 
-
-def _np_heaviside(x: Any, h0: Any) -> Any:
-    return np.heaviside(x, h0)
-
-
-def _np_integral(x: Any) -> np.ndarray:
-    xs = np.asarray(x)
-    out: np.ndarray = np.rint(xs).astype(np.int64)
-    if not np.all(out == xs):
-        raise DomainError("gcd argument", x, "an integer")
-    return out
-
-
-def _np_gcd(x: Any, y: Any) -> Any:
-    return np.gcd(_np_integral(x), _np_integral(y))
-
-
-def _numpy_namespace() -> dict[str, Any]:
-    return {"_q": lambda p, q: p / q, "_sqrt": np.sqrt, "_log": np.log, "_exp": np.exp,
-            "_abs": np.abs, "_pow": np.power, "_heaviside": _np_heaviside,
-            "_max": reduce_pairwise(np.maximum), "_min": reduce_pairwise(np.minimum),
-            "_pi": math.pi, "_gcd": _np_gcd}
-
-
-_theory.register_backend("numpy", _numpy_namespace)
+_theory.register_backend("numpy", namespace)
 
 
 def compile(expr: Any, args: Sequence[sp.Symbol], backend: str = "numpy"

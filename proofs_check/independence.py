@@ -14,7 +14,11 @@ Every route says what its reference relies on (``relies_on``: the library compon
 profile hook recording every library function that runs, and a recording shim around every
 cached library function (so that a cache hit is seen, with everything the cached
 function ran when it was computed).  Calls made while a subject
-function runs are the subject's *closure*; the others are the route's own.  The test suite
+function runs are the subject's *closure*; the others are the route's own.  The numeric
+formulas are built from the live theory while a route is traced
+(:func:`numerics.formulas.derive_from_theory`, the same bits as the generated table), so
+a route that evaluates a formula through :mod:`numerics.formulas` is seen calling the
+theory functions it comes from.  The test suite
 (tests/proofs_check/test_route_independence.py) traces every route and checks each
 declaration: an independent route calls the subject and shares nothing with the closure,
 and every component a route uses is in its ``relies_on``.
@@ -27,6 +31,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
+
+from numerics.formulas import derive_from_theory
 
 from .registry import Check
 from .stats import Budget
@@ -44,8 +50,8 @@ MODEL_DEFINITION: frozenset[str] = frozenset({
 
 INFRASTRUCTURE: tuple[str, ...] = (
     "theory.conventions", "theory.domain", "theory.symbols", "theory.compile",
-    "numerics.compile", "numerics.config", "numerics.rng", "numerics.stats",
-    "numerics.resources", "numerics.io",
+    "numerics.compile", "numerics._numpy_namespace", "numerics._formulas_gen",
+    "numerics.config", "numerics.rng", "numerics.stats", "numerics.resources", "numerics.io",
 )
 """Modules every route may use: the conventions value, validation, seeding, evaluation,
 the resource guard and file handling."""
@@ -201,6 +207,7 @@ def trace(check: Check, subject: Iterable[Callable[..., Any]], budget: Budget) -
         if event == "call" and _is_library(module):
             tr.record(f"{module}.{code.co_qualname}")
 
+    live = derive_from_theory(True)  # the formulas' theory functions run and are seen
     clear_caches()
     for original, shim in shims:
         _rebind(original, shim)
@@ -211,5 +218,6 @@ def trace(check: Check, subject: Iterable[Callable[..., Any]], budget: Budget) -
         sys.setprofile(None)
         for original, shim in shims:
             _rebind(shim, original)
+        derive_from_theory(live)
         clear_caches()
     return tr

@@ -86,13 +86,17 @@ def _rebind(original: Any, wrong: Any) -> list[tuple[Any, Any]]:
 
 def _install(variant: Variant) -> Callable[[], None]:
     """Install ``variant``; return the function that puts the right library back."""
+    from numerics.formulas import derive_from_theory
+
     owner, attr, original = _resolve(variant.target)
     wrong = variant.replace(original)
     setattr(owner, attr, wrong)
     bound = _rebind(original, wrong) if isinstance(owner, ModuleType) else []
+    live = derive_from_theory(True)  # a wrong theory reaches the numeric formulas too
     clear_caches()
 
     def undo() -> None:
+        derive_from_theory(live)
         setattr(owner, attr, original)
         for container, key in bound:
             if isinstance(container, dict):

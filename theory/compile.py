@@ -106,18 +106,6 @@ for _name in PythonCodePrinter._kf:
         setattr(_Printer, f"_print_{_name}", _Printer._print_Function)
 
 
-def reduce_pairwise(fn: Callable[[Any, Any], Any]) -> Callable[..., Any]:
-    """fn(a, b) extended to any number of arguments, left to right (for Max and Min)."""
-
-    def out(*args: Any) -> Any:
-        acc = args[0]
-        for a in args[1:]:
-            acc = fn(acc, a)
-        return acc
-
-    return out
-
-
 def _scalar_heaviside(x: Any, h0: Any) -> Any:
     return 1 if x > 0 else (h0 if x == 0 else 0)
 

@@ -22,6 +22,7 @@ from .gradients import per_sample_gradient_coefficients, sgd_step_map
 from .symbols import S_B, S, a_i, a_j, a_k, b, d, gamma, n, r
 
 __all__ = [
+    "STABILITY_SCHEDULES",
     "active_vs_perp_growth",
     "alignment_ratio_of_expectations",
     "batch_gradient_coefficients_at_min",
@@ -36,6 +37,9 @@ __all__ = [
 ]
 
 rho = sp.Symbol("rho", positive=True)
+
+STABILITY_SCHEDULES: tuple[str, ...] = ("random", "replacement", "reshuffle", "cyclic", "full")
+"""The schedules :func:`stability_bound_gamma` knows (all but ``replacement``: one copy)."""
 
 
 @cache
@@ -93,7 +97,7 @@ def stability_bound_gamma(schedule: str = "random") -> sp.Expr:
     """
     from .domain import choice
 
-    choice("schedule", schedule, ("random", "replacement", "reshuffle", "cyclic", "full"))
+    choice("schedule", schedule, STABILITY_SCHEDULES)
     copies = b if schedule == "replacement" else sp.Integer(1)
     c = sp.Symbol("c", positive=True)
     step = sgd_step_map(Conventions("linear"))

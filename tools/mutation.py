@@ -70,8 +70,10 @@ COPY_ITEMS = ("theory", "numerics", "proofs_check", "benchmarks", "tests", "pypr
 DEFAULT_GLOBS = ("theory/*.py", "numerics/*.py", "benchmarks/engine.py")
 VERIFY_GLOBS = ("theory/*.py", "numerics/*.py")
 VERIFY_EXCLUDED = frozenset({"theory/domain.py", "numerics/config.py",
-                             "numerics/_kernel_numba.py"})
-"""Outside the sample of ``--judge verify``: the validation layer and the optional kernel."""
+                             "numerics/_kernel_numba.py", "numerics/_formulas_gen.py"})
+"""Outside the sample of ``--judge verify``: the validation layer, the compiled kernel (the
+checks run the NumPy kernel, the reference; tests tie the two bit for bit) and the generator
+of numerics/_formulas_generated.py (not run by verify; a test keeps its output current)."""
 VERIFY_KINDS = ("const", "swap-add", "swap-mul")
 VERIFY_COMMAND = ("-m", "proofs_check.cli", "verify", "--quick", "--no-progress")
 _T, _N = "tests/theory/", "tests/numerics/"
@@ -84,7 +86,7 @@ BASE_TESTS = (
 )
 _CATALOGUE = (f"{_T}test_latex_export.py", "tests/cli/test_derive_command.py",
               f"{_N}test_formula_compiler.py")
-_ENGINES = (f"{_N}test_engine_agreement.py", f"{_N}test_numba_kernel.py",
+_ENGINES = (f"{_N}test_engine_agreement.py", f"{_N}test_compiled_kernel.py",
             f"{_N}test_simulation_continuation.py")
 _DRIVER = (f"{_N}test_sgd_driver.py", f"{_N}test_simulation_continuation.py")
 MODULE_TESTS: dict[str, tuple[str, ...]] = {
@@ -108,12 +110,20 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "numerics/_kernel_numba.py": _ENGINES,
     "numerics/steps.py": (f"{_N}test_engine_agreement.py",),
     "numerics/result.py": (*_DRIVER, f"{_N}test_hessian_estimators.py"),
-    "numerics/config.py": (f"{_N}test_run_configs.py", *_DRIVER, f"{_N}test_numba_kernel.py"),
+    "numerics/config.py": (f"{_N}test_run_configs.py", *_DRIVER, f"{_N}test_compiled_kernel.py"),
     "numerics/compile.py": (f"{_N}test_formula_compiler.py", f"{_N}test_compiled_formulas.py",
                             f"{_N}test_random_walk.py"),
-    "numerics/schedules.py": (f"{_N}test_batch_schedules.py", *_DRIVER),
-    "numerics/rng.py": _DRIVER,
-    "numerics/formulas.py": (f"{_N}test_compiled_formulas.py", f"{_N}test_engine_agreement.py"),
+    "numerics/schedules.py": (f"{_N}test_batch_schedules.py", f"{_N}test_counter_streams.py",
+                              *_DRIVER),
+    "numerics/rng.py": (f"{_N}test_counter_streams.py", f"{_N}test_batch_schedules.py",
+                        *_DRIVER),
+    "numerics/formulas.py": (f"{_N}test_compiled_formulas.py", f"{_N}test_engine_agreement.py",
+                             f"{_N}test_formulas_generated.py"),
+    "numerics/_formulas_generated.py": (f"{_N}test_formulas_generated.py",
+                                        f"{_N}test_compiled_formulas.py"),
+    "numerics/_formulas_gen.py": (f"{_N}test_formulas_generated.py",),
+    "numerics/_numpy_namespace.py": (f"{_N}test_formula_compiler.py",
+                                     f"{_N}test_formulas_generated.py"),
     "numerics/metrics.py": (f"{_N}test_per_seed_metrics.py", f"{_N}test_hessian_estimators.py",
                             f"{_N}test_sgd_driver.py"),
     "numerics/hessian.py": (f"{_N}test_hessian_estimators.py",),

@@ -154,3 +154,20 @@ def test_every_variant_is_declared_next_to_a_route_of_its_claim() -> None:
             assert ch.name in by_claim[v.claim], (v.id, v.claim, ch.name)
     ids = [m.id for m in mutants()]
     assert len(ids) == len(set(ids))
+
+
+def test_a_wrong_theory_reaches_the_generated_numeric_formulas() -> None:
+    # numerics.formulas evaluates a generated table (no SymPy at run time); a wrong variant
+    # of a theory function must still reach it, or a check through numerics.formulas would
+    # judge the right library.  Oracle: the theory's value (d - s + 4)/n = 43/20 at d = 40,
+    # n = 20, s = 1; the variant adds 1/n (44/20).  Tolerance 1e-15 relative: a few float64
+    # operations on values near 2, an ulp or two each.
+    from numerics import formulas
+
+    right = float(formulas.trace_at_min()(40, 20, 1))
+    with installed(variant_by_id("trace.off_by_one")):
+        wrong = float(formulas.trace_at_min()(40, 20, 1))
+    assert right == pytest.approx(43 / 20, rel=1e-15)
+    assert wrong == pytest.approx(44 / 20, rel=1e-15)
+    assert float(formulas.trace_at_min()(40, 20, 1)) == right
+    assert not formulas._FROM_THEORY[0]  # back to the generated table
