@@ -46,6 +46,76 @@ def _word(state: Any, gamma: Any, k: Any) -> Any:
     return z ^ (z >> _U(31))
 
 
+@njit(cache=True, inline="always")
+def _draw_floyd(st: Any, ga: Any, t: int, b: int, n: int, ms: Any, th: Any, taken: Any,
+                idx: Any) -> None:
+    """The ``random`` batch of step t into ``idx``: draws c = t b + p, member p is
+    U(n - b + p + 1) (Lemire, with the retries of numerics.rng.below), or n - b + p if
+    taken (Floyd, as numerics.schedules.floyd_block).  ``taken`` is all False again after."""
+    cnum = _U(t) * _U(b)
+    wv = _U(0)
+    for p in range(b):
+        if p == 0 or (cnum & _ONE) == _U(0):
+            wv = _word(st, ga, cnum >> _ONE)
+        x = (wv >> _U(32)) if (cnum & _ONE) else (wv & _LOW)
+        prod = x * ms[p]
+        if (prod & _LOW) < th[p]:  # rejected (rare)
+            for a in range(1, _TRIES):
+                kr = _RETRY + cnum * _U(64) + _U(a - 1)
+                prod = (_word(st, ga, kr) >> _U(32)) * ms[p]
+                if (prod & _LOW) >= th[p]:
+                    break
+        tt = np.intp(prod >> _U(32))
+        if taken[tt]:
+            tt = np.intp(n - b + p)
+        taken[tt] = True
+        idx[p] = tt
+        cnum += _ONE
+    for p in range(b):
+        taken[idx[p]] = False
+
+
+@njit(cache=True, inline="always")
+def _gather(row: Any, idx: Any, b: int, relu: bool, xb: Any, sb: Any) -> float:
+    """x = the batch coordinates, s = sigma(x) (as np.maximum(x, 0.0)); returns sum s^2."""
+    ssc = 0.0
+    for p in range(b):
+        x = row[idx[p]]
+        xb[p] = x
+        s = x
+        if relu and not (x > 0.0 or x != x):  # np.maximum(x, 0.0)
+            s = 0.0
+        sb[p] = s
+        ssc += s * s
+    return ssc
+
+
+@njit(cache=True, inline="always")
+def _materialise(row: Any, n: int, idx: Any, b: int, sb: Any, ci: float, m: float,
+                 k: float) -> float:
+    """a' = a m + k sigma(a) at scale 1 (the engine's materialised rows); returns c m."""
+    cm = ci * m
+    for j in range(n + 1):
+        row[j] = row[j] * cm
+    kc = k * ci
+    for p in range(b):
+        row[idx[p]] += kc * sb[p]
+    row[n] = 0.0
+    return cm
+
+
+@njit(cache=True, inline="always")
+def _renormalise(row: Any, n: int, ci: float, pi: float) -> tuple[float, float]:
+    """Fold c into the row; returns (P c, r) with r summed sequentially (the engine's)."""
+    acc = 0.0
+    for j in range(n):
+        v = row[j] * ci
+        row[j] = v
+        acc += v * v
+    pi *= ci
+    return pi, acc + pi * pi
+
+
 def _make(random: bool) -> Any:
     """The compiled loop for ``random`` batches (drawn inside) or for decoded blocks."""
 
@@ -73,8 +143,8 @@ def _make(random: bool) -> Any:
         here from the seeds' keys ``state``, ``gamma`` (numerics.rng.batch_keys): draws
         c = t b + p, p < b = ``blk.shape[2]``, decoded by Floyd; otherwise it is
         ``blk[i, t - t_block]`` (a decoded block (seeds, K, b) without repeated indices but
-        the sentinel n, always 0).  The step is written out here, not called: a separate
-        function costs a third more per step (measured)."""
+        the sentinel n, always 0).  The helpers are inlined by numba (``inline="always"``):
+        an ordinary call cost a third more per step (measured)."""
         seeds, n, b = A.shape[0], A.shape[1] - 1, blk.shape[2]
         idx = np.empty(b, dtype=np.intp)
         xb = np.empty(b)
@@ -93,42 +163,13 @@ def _make(random: bool) -> Any:
             ci, ri, gi, bi, di, pi = c[i], r[i], gam[i], bound[i], div[i], P[i]
             phase = (t0 + 1) % renorm
             for t in range(t0, t1):
-                if random:  # Floyd: member p is U(n - b + p + 1), or n - b + p if taken
-                    cnum = _U(t) * _U(b)
-                    wv = _U(0)
-                    for p in range(b):
-                        if p == 0 or (cnum & _ONE) == _U(0):
-                            wv = _word(st, ga, cnum >> _ONE)
-                        x = (wv >> _U(32)) if (cnum & _ONE) else (wv & _LOW)
-                        prod = x * ms[p]
-                        if (prod & _LOW) < th[p]:  # rejected (rare): numerics.rng.below
-                            for a in range(1, _TRIES):
-                                kr = _RETRY + cnum * _U(64) + _U(a - 1)
-                                prod = (_word(st, ga, kr) >> _U(32)) * ms[p]
-                                if (prod & _LOW) >= th[p]:
-                                    break
-                        tt = np.intp(prod >> _U(32))
-                        if taken[tt]:
-                            tt = n - b + p
-                        taken[tt] = True
-                        idx[p] = tt
-                        cnum += _ONE
-                    for p in range(b):
-                        taken[idx[p]] = False
+                if random:
+                    _draw_floyd(st, ga, t, b, n, ms, th, taken, idx)
                 else:
                     for p in range(b):
                         idx[p] = blk[i, t - t_block, p]
                 # the step (numerics._engines._ReducedEngine._advance, operation by operation)
-                ssc = 0.0
-                for p in range(b):
-                    x = row[idx[p]]
-                    xb[p] = x
-                    s = x
-                    if relu and not (x > 0.0 or x != x):  # np.maximum(x, 0.0)
-                        s = 0.0
-                    sb[p] = s
-                    ssc += s * s
-                s_b = ssc * (ci * ci)
+                s_b = _gather(row, idx, b, relu, xb, sb) * (ci * ci)
                 m = 1.0 - gi * s_b
                 k = gi * (2.0 - ri)
                 r_new = m * m * ri + k * s_b * (2.0 * m + k)
@@ -140,14 +181,7 @@ def _make(random: bool) -> Any:
                     r_new = ri
                 c_new = ci * m
                 if not c_new >= tiny:  # materialise: a' = a m + add, scale 1
-                    cm = ci * m
-                    for j in range(n + 1):
-                        row[j] = row[j] * cm
-                    kc = k * ci
-                    for p in range(b):
-                        row[idx[p]] += kc * sb[p]
-                    row[n] = 0.0
-                    pi *= cm
+                    pi *= _materialise(row, n, idx, b, sb, ci, m, k)
                     ci = 1.0
                 else:
                     f = k / m
@@ -156,14 +190,8 @@ def _make(random: bool) -> Any:
                     ci = c_new
                 ri = r_new
                 if phase == 0:  # (t + 1) % renorm == 0: sequential sum, as the NumPy engine
-                    acc = 0.0
-                    for j in range(n):
-                        v = row[j] * ci
-                        row[j] = v
-                        acc += v * v
-                    pi *= ci
+                    pi, ri = _renormalise(row, n, ci, pi)
                     ci = 1.0
-                    ri = acc + pi * pi
                 phase += 1
                 if phase == renorm:
                     phase = 0
