@@ -23,13 +23,12 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from .rng import GOLDEN, MAX_RETRIES, RETRY_DOMAIN
+from .rng import GOLDEN, MAX_RETRIES, MIX_MULTIPLIERS, RETRY_DOMAIN
 
 __all__ = ["run_indices", "run_random"]
 
 _U = np.uint64
-_M1 = _U(0xBF58476D1CE4E5B9)
-_M2 = _U(0x94D049BB133111EB)
+_M1, _M2 = _U(MIX_MULTIPLIERS[0]), _U(MIX_MULTIPLIERS[1])
 _LOW = _U(0xFFFFFFFF)
 _ONE = _U(1)
 _RETRY = _U(RETRY_DOMAIN)

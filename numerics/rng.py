@@ -48,6 +48,7 @@ __all__ = [
     "GOLDEN",
     "MAX_DRAWS",
     "MAX_RETRIES",
+    "MIX_MULTIPLIERS",
     "RETRY_DOMAIN",
     "STREAMS",
     "Keys",
@@ -70,7 +71,9 @@ STREAMS: tuple[str, ...] = ("init", "perp", "direction")
 GOLDEN = 0x9E3779B97F4A7C15
 """2^64 / phi, odd: SplitMix64's default increment."""
 _MASK = (1 << 64) - 1
-_M1, _M2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+MIX_MULTIPLIERS = (0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
+"""The two multipliers of SplitMix64's output function (Stafford's Mix13)."""
+_M1, _M2 = MIX_MULTIPLIERS
 _TAG = 0x6165736764  # "aesgd": the domain of the batch keys
 RETRY_DOMAIN = 1 << 62
 """Counter offset of the retry words: word ``RETRY_DOMAIN + 64 c + a`` is attempt a of
