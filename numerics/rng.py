@@ -208,10 +208,6 @@ class Keys:
     def __len__(self) -> int:
         return int(self.state.shape[0])
 
-    def rows(self, lo: int, hi: int) -> Keys:
-        """The streams of seeds lo .. hi - 1."""
-        return Keys(self.state[lo:hi], self.gamma[lo:hi])
-
 
 def batch_keys(seed: int, ids: object) -> Keys:
     """The batch streams (state, gamma) of seed indices ``ids`` (integers in [0, 2^64)).

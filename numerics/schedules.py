@@ -98,8 +98,9 @@ class Workspace:
 
 
 def _scratch(work: Workspace | None, name: str, shape: tuple[int, ...], dtype: type
-             ) -> np.ndarray | None:
-    return None if work is None else work.get(name, shape, dtype)
+             ) -> np.ndarray:
+    """The workspace's array ``name``, or a fresh one without a workspace."""
+    return np.empty(shape, dtype=dtype) if work is None else work.get(name, shape, dtype)
 
 
 def draw_range(keys: Keys, c0: int, c1: int, work: Workspace | None = None) -> np.ndarray:
@@ -120,8 +121,6 @@ def draw_range(keys: Keys, c0: int, c1: int, work: Workspace | None = None) -> n
         halves = np.stack([w & np.uint64(0xFFFFFFFF), w >> np.uint64(32)], axis=1
                           ).astype(np.uint32)
     flat = _scratch(work, "draws", (w1 - w0, 2, s), np.uint32)
-    if flat is None:
-        flat = np.empty((w1 - w0, 2, s), dtype=np.uint32)
     np.copyto(flat, halves)
     return flat.reshape(2 * (w1 - w0), s)[c0 - 2 * w0: c1 - 2 * w0]
 
@@ -150,8 +149,6 @@ def floyd_block(x: np.ndarray, n: int, keys: Keys, c: np.ndarray,
     if b <= _PAIRWISE_MAX_B:
         dup = _scratch(work, "dup", (steps, s), np.bool_)
         eq = _scratch(work, "eq", (steps, b, s), np.bool_)
-        if eq is None:
-            eq = np.empty((steps, b, s), dtype=bool)
         for p in range(1, b):  # member p is n - b + p if t_p is a member already
             t = chosen[:, p]
             np.equal(chosen[:, :p], t[:, None, :], out=eq[:, :p])
@@ -267,8 +264,6 @@ class Schedule:
         x = draw_range(keys, t0 * b, (t0 + k) * b, work).reshape(k, b, s)
         c = np.arange(t0 * b, (t0 + k) * b, dtype=np.uint64).reshape(k, b, 1)
         out = _scratch(work, "batches", (k, b, s), _index_dtype(n))
-        if out is None:
-            out = np.empty((k, b, s), dtype=_index_dtype(n))
         if self.name == "replacement":
             below(x, n, keys.state, keys.gamma, c, out=out)
             return out.transpose(2, 0, 1)

@@ -159,6 +159,12 @@ def _engine_class(config: SimConfig) -> type[_ReducedEngine]:
     return _ReducedEngineCompiled if config.kernel == "compiled" else _ReducedEngine
 
 
+def _chunk_keys(config: SimConfig, sl: slice) -> Keys:
+    """The batch streams of the seed indices of chunk ``sl``."""
+    lo = config.seed_offset
+    return batch_keys(config.seed, np.arange(lo + sl.start, lo + sl.stop, dtype=np.uint64))
+
+
 def _fresh_chunk(config: SimConfig, sch: Schedule, sl: slice, init: np.ndarray | None,
                  basis: np.ndarray | None, rec: _Recorder) -> _Chunk:
     """Seeds of ``sl`` from their initialisation (random, or the given ``init``)."""
@@ -190,8 +196,7 @@ def _fresh_chunk(config: SimConfig, sch: Schedule, sl: slice, init: np.ndarray |
     a_obs, p_obs, _, _ = eng.observe()
     rec.final["a0"][sl] = a_obs
     rec.final["perp0"][sl] = p_obs
-    keys = batch_keys(config.seed, np.arange(ids.start, ids.stop, dtype=np.uint64))
-    return _Chunk(sl, eng, keys, np.sum(a_obs * a_obs, axis=1) + p_obs * p_obs)
+    return _Chunk(sl, eng, _chunk_keys(config, sl), np.sum(a_obs * a_obs, axis=1) + p_obs * p_obs)
 
 
 def _resumed_chunk(config: SimConfig, sch: Schedule, sl: slice, start: SimState,
@@ -209,9 +214,8 @@ def _resumed_chunk(config: SimConfig, sch: Schedule, sl: slice, start: SimState,
     eng.restore(part.engine)
     rec.final["a0"][sl] = part.a0
     rec.final["perp0"][sl] = part.perp0
-    lo = config.seed_offset + sl.start
-    keys = batch_keys(config.seed, np.arange(lo, lo + sl.stop - sl.start, dtype=np.uint64))
-    return _Chunk(sl, eng, keys, np.sum(part.a0 * part.a0, axis=1) + part.perp0**2)
+    return _Chunk(sl, eng, _chunk_keys(config, sl),
+                  np.sum(part.a0 * part.a0, axis=1) + part.perp0**2)
 
 
 def _drive(chunk: _Chunk, config: SimConfig, t0: int, rec: _Recorder, bar: Any) -> None:
