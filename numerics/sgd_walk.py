@@ -39,6 +39,7 @@ __all__ = [
     "empirical_log_ratio_increments",
     "exact_log_ratio_law",
     "log_ratio",
+    "record_grid",
     "simulate_sgd_top_gap",
     "top_gap",
 ]
@@ -215,8 +216,12 @@ class SGDWalkResult:
         }
 
 
-def _record_grid(steps: int, records: int) -> tuple[int, ...]:
-    """About 2 ``records`` record steps, log- and linearly spaced, 0 and ``steps`` included."""
+def record_grid(steps: int, records: int) -> tuple[int, ...]:
+    """About 2 ``records`` record steps, log- and linearly spaced, 0 and ``steps`` included.
+
+    >>> record_grid(100, 4)
+    (0, 1, 5, 22, 25, 50, 75, 100)
+    """
     grid = np.concatenate([
         np.geomspace(1, steps, num=min(records, steps)),
         np.linspace(0, steps, num=min(records, steps) + 1),
@@ -245,7 +250,7 @@ def simulate_sgd_top_gap(config: TopGapConfig | None = None, *, max_memory: int 
     sim = SimConfig(d=cfg.d, n=cfg.n, batch_size=cfg.batch_size, step_size=cfg.step_size,
                     steps=cfg.steps, seeds=cfg.paths, conventions=cfg.conventions,
                     schedule=cfg.schedule, init_scale=cfg.init_scale, seed=cfg.seed,
-                    checkpoints=0, record_steps=_record_grid(cfg.steps, cfg.records))
+                    checkpoints=0, record_steps=record_grid(cfg.steps, cfg.records))
     est = estimate_run(sim)  # the same estimate run() makes, in this function's vocabulary
     require(dataclasses.replace(est, memory_parameter=_PATHS.get(est.memory_parameter,
                                                                  est.memory_parameter),

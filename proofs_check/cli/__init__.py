@@ -25,14 +25,14 @@ from collections.abc import Sequence
 
 from theory.domain import DomainError
 
-from . import bench, derive, simulate, verify, walk
+from . import bench, derive, simulate, sweep, verify, walk
 from ._options import UsageParser, error_line
 
 __all__ = ["SUBCOMMANDS", "UsageParser", "build_parser", "main"]
 
-SUBCOMMANDS: tuple[str, ...] = ("derive", "simulate", "bench", "walk", "verify")
+SUBCOMMANDS: tuple[str, ...] = ("derive", "simulate", "bench", "walk", "verify", "sweep")
 
-_MODULES = (derive, simulate, bench, walk, verify)
+_MODULES = (derive, simulate, bench, walk, verify, sweep)
 
 
 def build_parser() -> argparse.ArgumentParser:
