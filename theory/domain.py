@@ -65,6 +65,11 @@ class DomainError(ValueError):
         self.allowed = allowed
         super().__init__(f"{parameter}={_show(value)} must be {allowed}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its three fields (an error raised in a worker process comes back to
+        the parent whole: multiprocessing and Dask move exceptions by pickle)."""
+        return (type(self), (self.parameter, self.value, self.allowed))
+
 
 def _show(value: object) -> str:
     """repr of a value, shortened so that a message stays one readable line."""

@@ -16,7 +16,15 @@ import os
 import sys
 from typing import Any
 
-from ._options import UsageParser, add_command, add_json, integer, print_json
+from ._options import (
+    UsageParser,
+    add_command,
+    add_json,
+    add_resources,
+    integer,
+    print_json,
+    resources_from,
+)
 
 __all__ = ["register"]
 
@@ -35,6 +43,7 @@ def register(subparsers: Any) -> None:
                    help="run the tasks on this Dask distributed scheduler instead")
     r.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True,
                    help="progress on stderr: tasks done, rate, ETA (default: on)")
+    add_resources(r)  # per task: --max-memory is shared by the workers
 
     s = add_command(sub, "status", status)
     s.add_argument("out", metavar="DIR")
@@ -77,17 +86,22 @@ def run(args: argparse.Namespace) -> int:
     skips finished tasks and recomputes missing or torn ones.
     """
     from proofs_check.sweep import load_config
-    from proofs_check.sweep.runner import run_sweep
+    from proofs_check.sweep.runner import SweepAborted, check_resources, run_sweep
 
     cfg = load_config(args.config)
     workers = _workers(args.workers)
+    check_resources(cfg, 1 if args.scheduler else workers, **resources_from(args))
     if args.scheduler is not None and not args.scheduler.strip():
         from proofs_check.sweep import SweepConfigError
 
         raise SweepConfigError("--scheduler must be an address such as tcp://HOST:8786",
                                "scheduler")
-    st = run_sweep(cfg, args.out, workers=workers, scheduler=args.scheduler,
-                   progress=args.progress, argv=getattr(args, "argv", None))
+    try:
+        st = run_sweep(cfg, args.out, workers=workers, scheduler=args.scheduler,
+                       progress=args.progress, argv=getattr(args, "argv", None))
+    except SweepAborted as exc:
+        print(f"aesgd sweep: stopped: {exc}", file=sys.stderr)
+        return 1
     print(f"aesgd sweep: {st.done}/{st.tasks} tasks done, {st.failed} failed "
           f"({args.out})", file=sys.stderr)
     return 0 if st.failed == 0 else 1

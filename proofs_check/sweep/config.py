@@ -98,6 +98,9 @@ RUN_KEYS: dict[str, tuple[type, Any]] = {
 
 TOP_KEYS = ("grid", "run", "name", "description")
 
+MAX_TASKS = 1_000_000
+"""The most tasks of one sweep (grid points x seed blocks), checked before any is listed."""
+
 
 class SweepConfigError(DomainError):
     """A sweep configuration that cannot run; the message names the key and the reason."""
@@ -110,6 +113,9 @@ class SweepConfigError(DomainError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.args[0], self.parameter))
 
 
 def point_seed(root_seed: int, point: dict[str, Any]) -> int:
@@ -275,7 +281,7 @@ def _check_points(cfg: SweepConfig) -> None:
     """Build the SimConfig of every grid point: an impossible point names its key."""
     from .task import sim_config
 
-    for task in cfg.tasks()[:: max(1, math.ceil(cfg.run["seeds"] / cfg.seeds_per_task))]:
+    for task in cfg.tasks()[:: math.ceil(cfg.run["seeds"] / cfg.seeds_per_task)]:
         try:
             sim_config(task.spec)
         except DomainError as exc:
@@ -306,6 +312,12 @@ def parse_config(text: str) -> SweepConfig:
         labels[key] = value
     cfg = SweepConfig(_grid(data["grid"]), _run(data["run"]), labels["name"],
                       labels["description"], text)
+    count = math.prod(len(v) for v in cfg.grid.values())
+    count *= math.ceil(cfg.run["seeds"] / cfg.seeds_per_task)
+    if count > MAX_TASKS:
+        raise SweepConfigError(f"[grid] the grid and seeds_per_task make {count} tasks; at "
+                               f"most {MAX_TASKS} (shorten the lists or raise "
+                               "seeds_per_task)", "grid")
     _check_points(cfg)
     return cfg
 

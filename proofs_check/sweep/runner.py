@@ -24,6 +24,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +33,11 @@ from typing import Any
 from .config import CONFIG_FORMAT, SweepConfig, SweepConfigError, Task, parse_config
 from .task import read_task_file, run_task, seconds_of, write_task_file
 
-__all__ = ["SweepStatus", "open_sweep", "run_sweep", "sweep_status"]
+__all__ = ["SweepAborted", "SweepStatus", "open_sweep", "run_sweep", "sweep_status"]
+
+
+class SweepAborted(RuntimeError):
+    """The sweep stopped before its end (a worker process died); finished tasks are kept."""
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "NUMBA_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
@@ -88,8 +93,13 @@ def prepare(cfg: SweepConfig, out: str | os.PathLike[str]) -> Path:
         raise SweepConfigError(f"--out {str(out)!r} holds another sweep (config digest "
                                f"{stored.digest}, this one {cfg.digest}); use a new folder",
                                "out")
-    (path / "tasks").mkdir(parents=True, exist_ok=True)
-    if not os.access(path / "tasks", os.W_OK | os.X_OK):
+    try:
+        (path / "tasks").mkdir(parents=True, exist_ok=True)
+        writable = os.access(path / "tasks", os.W_OK | os.X_OK)
+    except OSError as exc:
+        raise SweepConfigError(f"--out {str(out)!r}: cannot create the folder "
+                               f"({exc.strerror or exc})", "out") from None
+    if not writable:
         raise SweepConfigError(f"--out {str(out)!r} is not writable", "out")
     if stored is None:
         atomic_write(path / "sweep.toml", cfg.text)
@@ -157,6 +167,31 @@ def sweep_status(out: str | os.PathLike[str]) -> SweepStatus:
     return SweepStatus(len(tasks), done, failed, eta, work_done, seconds)
 
 
+def check_resources(cfg: SweepConfig, workers: int, max_memory: int | None = None,
+                    max_seconds: float | None = None) -> None:
+    """Refuse, before anything runs, a sweep with a task estimated to need more than its
+    worker's share of ``max_memory`` (default: the memory available) or to take longer than
+    ``max_seconds`` (:mod:`numerics.resources`; split a point with ``seeds_per_task``)."""
+    from numerics.resources import ResourceError, available_memory, estimate_run, require
+
+    from .task import sim_config
+
+    share = (available_memory() if max_memory is None else max_memory) // max(1, workers)
+    seen: set[str] = set()
+    for task in cfg.tasks():
+        shape = json.dumps({**task.spec, "seed": 0, "seed_offset": 0}, sort_keys=True)
+        if shape in seen:
+            continue
+        seen.add(shape)
+        try:
+            require(estimate_run(sim_config(task.spec)), share, max_seconds)
+        except ResourceError as exc:
+            table = "grid" if exc.parameter in task.point else "run"
+            at = ", ".join(f"{k}={v}" for k, v in task.point.items())
+            raise SweepConfigError(f"[{table}] {exc} in one task (at {at}, {workers} "
+                                   "worker(s) sharing the memory)", exc.parameter) from None
+
+
 def _limit_threads() -> None:
     for name in THREAD_VARIABLES:
         os.environ[name] = "1"
@@ -197,6 +232,11 @@ def _run_local(todo: list[Task], workers: int, report: Report) -> None:
                 for fut in finished:
                     task = pending.pop(fut)
                     exc = fut.exception()
+                    if isinstance(exc, BrokenProcessPool):
+                        raise SweepAborted(
+                            "a worker process died (killed, or out of memory) while running "
+                            f"task {task.key}; the finished tasks are kept: run the same "
+                            "command again to resume")
                     report(task, None if exc else fut.result(),
                            None if exc is None else _error_line(exc))
         except BaseException:

@@ -83,7 +83,7 @@ def _winner_law(a0: np.ndarray, winner: np.ndarray, conventions: Any
     with np.errstate(divide="ignore", invalid="ignore"):
         logm = np.where(active, np.log(np.where(active, m, 1.0)), -np.inf)
         for j, k in enumerate(LAWS):
-            z = k * logm
+            z = np.where(active, k * logm, -np.inf)  # 0 * log 0 is not 0 here
             top = np.max(z, axis=1, keepdims=True)
             lse = top[:, 0] + np.log(np.sum(np.exp(z - top), axis=1))
             loglik[:, j] = np.where(mw > 0, z[rows, winner] - lse, -np.inf)

@@ -1,0 +1,194 @@
+"""The numbers behind ``aesgd sweep plot``: phase table, scaling exponents, winner law.
+
+Everything here reads a collected Dataset (:func:`proofs_check.sweep.collect.collect`) and
+returns JSON-ready records; :mod:`proofs_check.sweep.plot` draws them.  The statistics:
+
+* **phase**: per grid point, P(1-sparse by T) = P(support = 1 at step T) over its seeds,
+  with a Wilson interval (diverged runs count as not sparse, and are counted apart);
+* **time to sparsity**: for each of ``n``, ``batch_size``, ``step_size`` with two or more
+  values, least squares of log T_esc (T_esc = first record step with top gap >= the escape
+  level, runs that escaped only) on log x with one intercept per setting of the other grid
+  keys; the exponent with a normal 95% interval, beside the exponent of the same regression
+  of log(1 / ``walk.variance_scale``) (the diffusive prediction T ~ 1/Var, a heuristic:
+  SPEC ``walk.variance_scale``);
+* **winner law**: among 1-sparse runs with at least two initially active coordinates, the
+  distribution of the winner's initial rank (Wilson intervals) against the uniform law over
+  the active set, and the profile log-likelihood of the laws P(j) ~ m_j(0)^k over
+  k in :data:`proofs_check.sweep.task.LAWS`, with likelihood-ratio tests of k = 0 (uniform)
+  and k = 1 (proportional) against the best k (chi^2 with one degree of freedom).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["SCALING_KEYS", "fit_exponent", "phase_table", "time_to_sparsity", "winner_law"]
+
+SCALING_KEYS = ("n", "batch_size", "step_size")
+_Z95 = 1.959963984540054
+
+
+def _others(ds: Any, keep: tuple[str, ...]) -> list[str]:
+    return [k for k in ds["support"].dims if k not in (*keep, "seed")]
+
+
+def _settings(ds: Any, keys: list[str]) -> list[dict[str, Any]]:
+    """Every setting (one value per key) of the grid keys ``keys``."""
+    values = [ds[k].values.tolist() for k in keys]
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*values)]
+
+
+def phase_table(ds: Any) -> list[dict[str, Any]]:
+    """One record per grid point: P(1-sparse by T) with its Wilson interval."""
+    from numerics.stats import wilson_interval
+
+    keys = _others(ds, ())
+    rows = []
+    for setting in _settings(ds, keys):
+        cell = ds.sel(setting)
+        status = cell["status"].values
+        ran = status != "missing"
+        ran &= status != "failed"
+        total = int(ran.sum())
+        if total == 0:
+            continue
+        sparse = int(((cell["support"].values == 1) & ran & (status != "diverged")).sum())
+        lo, hi = wilson_interval(sparse, total)
+        rows.append({**setting, "b_over_n": setting["batch_size"] / setting["n"],
+                     "runs": total, "one_sparse": sparse, "p": sparse / total,
+                     "ci": [lo, hi], "diverged": int((status == "diverged").sum())})
+    return rows
+
+
+def fit_exponent(x: np.ndarray, y: np.ndarray, group: np.ndarray
+                 ) -> tuple[float, float, float] | None:
+    """Least squares slope of y on x with one intercept per group: (slope, low, high) with
+    a normal 95% interval from the residual variance; None when x does not vary within a
+    group or there are too few points.
+
+    >>> x = np.log([1.0, 2.0, 4.0, 1.0, 2.0, 4.0])
+    >>> y = -2 * x + np.array([0, 0, 0, 5, 5, 5]) + np.array([0.01, -0.01, 0, 0, 0.01, -0.01])
+    >>> slope, lo, hi = fit_exponent(x, y, np.array([0, 0, 0, 1, 1, 1]))
+    >>> round(slope, 2), lo < -2 < hi
+    (-2.0, True)
+    """
+    xs = np.asarray(x, dtype=float)
+    ys = np.asarray(y, dtype=float)
+    xd = xs.copy()
+    yd = ys.copy()
+    labels = np.unique(group)
+    for g in labels:
+        m = group == g
+        xd[m] -= xs[m].mean()
+        yd[m] -= ys[m].mean()
+    sxx = float(np.sum(xd * xd))
+    dof = xs.size - labels.size - 1
+    if sxx <= 1e-12 or dof < 1:
+        return None
+    slope = float(np.sum(xd * yd) / sxx)
+    resid = yd - slope * xd
+    se = math.sqrt(float(np.sum(resid * resid)) / dof / sxx)
+    return slope, slope - _Z95 * se, slope + _Z95 * se
+
+
+def time_to_sparsity(ds: Any) -> list[dict[str, Any]]:
+    """The fitted exponent of T_esc in each scaling key with two or more values, beside the
+    exponent of 1/variance_scale at the same grid points, and the cells (for the figure)."""
+    from numerics.formulas import variance_scale
+
+    var = variance_scale()
+    out = []
+    for key in SCALING_KEYS:
+        if key not in ds.dims or ds.sizes[key] < 2:
+            continue
+        others = _others(ds, (key,))
+        xs: list[float] = []
+        ys: list[float] = []
+        groups: list[int] = []
+        px: list[float] = []
+        py: list[float] = []
+        pg: list[int] = []
+        cells = []
+        for gi, setting in enumerate(_settings(ds, others)):
+            for x in ds[key].values.tolist():
+                point = {**setting, key: x}
+                if point["batch_size"] >= point["n"]:
+                    continue  # full batch: G is invariant (gd.ratio_invariance), no escape
+                t = ds.sel(point)["escape_time"].values
+                t = t[t > 0].astype(float)
+                runs = int(np.sum(ds.sel(point)["escape_time"].values >= -1))
+                if t.size < 3:
+                    continue
+                logt = np.log(t)
+                mean, lo, hi = _mean_band(logt)
+                pred = -math.log(float(var(point["step_size"], point["n"],
+                                           point["batch_size"])))
+                cells.append({**setting, key: x, "escaped": int(t.size), "runs": runs,
+                              "geo_mean": math.exp(mean), "ci": [math.exp(lo), math.exp(hi)],
+                              "log_inv_variance": pred, "group": gi})
+                xs += [math.log(x)] * t.size
+                ys += logt.tolist()
+                groups += [gi] * t.size
+                px.append(math.log(x))
+                py.append(pred)
+                pg.append(gi)
+        fit = fit_exponent(np.array(xs), np.array(ys), np.array(groups)) if xs else None
+        pfit = fit_exponent(np.array(px), np.array(py), np.array(pg)) if px else None
+        if fit is None:
+            continue
+        out.append({"key": key, "exponent": fit[0], "ci": [fit[1], fit[2]],
+                    "predicted_exponent": None if pfit is None else pfit[0],
+                    "runs_used": len(xs), "cells": cells,
+                    "agrees": None if pfit is None else bool(fit[1] <= pfit[0] <= fit[2])})
+    return out
+
+
+def _mean_band(x: np.ndarray) -> tuple[float, float, float]:
+    m = float(np.mean(x))
+    half = _Z95 * float(np.std(x, ddof=1)) / math.sqrt(x.size)
+    return m, m - half, m + half
+
+
+def winner_law(ds: Any) -> dict[str, Any] | None:
+    """The winner's initial rank and the profile likelihood of the laws m_j(0)^k."""
+    from scipy import stats
+
+    from numerics.stats import wilson_interval
+
+    from .task import LAWS
+
+    ok = ((ds["support"] == 1) & (ds["status"] != "diverged") & (ds["status"] != "missing")
+          & (ds["status"] != "failed") & (ds["active0"] >= 2) & (ds["winner_rank"] >= 1)
+          & (ds["batch_size"] < ds["n"]))
+    mask = ok.values & np.all(np.isfinite(ds["winner_loglik"].values), axis=-1)
+    if int(mask.sum()) < 5:
+        return None
+    rank = ds["winner_rank"].values[mask]
+    active = ds["active0"].values[mask]
+    total = int(rank.size)
+    ranks = []
+    for r in range(1, min(6, int(active.max())) + 1):
+        k = int(np.sum(rank == r))
+        lo, hi = wilson_interval(k, total)
+        uniform = float(np.mean(np.where(active >= r, 1.0 / active, 0.0)))
+        ranks.append({"rank": r, "count": k, "p": k / total, "ci": [lo, hi],
+                      "uniform": uniform})
+    ll = ds["winner_loglik"].values[mask]  # (runs, laws)
+    profile = np.sum(ll, axis=0)
+    best = int(np.argmax(profile))
+    crit = float(stats.chi2.ppf(0.95, 1))
+    inside = [LAWS[j] for j in range(len(LAWS)) if 2 * (profile[best] - profile[j]) <= crit]
+
+    def lr_test(k: float) -> dict[str, float]:
+        j = LAWS.index(k)
+        stat = float(2 * (profile[best] - profile[j]))
+        return {"statistic": stat, "p_value": float(stats.chi2.sf(stat, 1))}
+
+    return {"runs": total, "ranks": ranks, "laws": list(LAWS),
+            "log_likelihood": [float(v) for v in profile], "best_k": LAWS[best],
+            "k_interval_on_grid": [min(inside), max(inside)],
+            "uniform_test": lr_test(0.0), "proportional_test": lr_test(1.0)}
