@@ -192,3 +192,16 @@ def test_errors_cross_process_boundaries_whole() -> None:
         back = pickle.loads(pickle.dumps(exc))
         assert type(back) is type(exc)
         assert (str(back), back.parameter) == (str(exc), exc.parameter)
+
+
+def test_sweep_bench_reports_rates_and_speedup(capsys: pytest.CaptureFixture[str]) -> None:
+    """The benchmark's bookkeeping on a small grid (no timing is asserted: speed is
+    measured by `aesgd bench --sweep`, not by the tests)."""
+    from benchmarks.sweep import run_sweep_bench
+
+    out = run_sweep_bench(workers=2, repeat=1, config=GOOD)
+    assert out["seed_steps"] == 2 * 2 * 100
+    assert set(out["seed_steps_per_s"]) == {"1", "2"}
+    assert out["speedup"] == pytest.approx(out["seed_steps_per_s"]["2"]
+                                           / out["seed_steps_per_s"]["1"])
+    assert isinstance(out["target_met"], bool)
