@@ -20,9 +20,11 @@ from ._options import (
     UsageParser,
     add_command,
     add_json,
+    add_progress,
     add_resources,
     integer,
     print_json,
+    progress,
     resources_from,
 )
 
@@ -41,8 +43,7 @@ def register(subparsers: Any) -> None:
                    help="local worker processes, one thread each (default: the CPU count)")
     r.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                    help="run the tasks on this Dask distributed scheduler instead")
-    r.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True,
-                   help="progress on stderr: tasks done, rate, ETA (default: on)")
+    add_progress(r)  # tasks done, rate, ETA on stderr
     add_resources(r)  # per task: --max-memory is shared by the workers
 
     s = add_command(sub, "status", status)
@@ -98,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
                                "scheduler")
     try:
         st = run_sweep(cfg, args.out, workers=workers, scheduler=args.scheduler,
-                       progress=args.progress, argv=getattr(args, "argv", None))
+                       progress=progress(args), argv=getattr(args, "argv", None))
     except SweepAborted as exc:
         print(f"aesgd sweep: stopped: {exc}", file=sys.stderr)
         return 1

