@@ -27,6 +27,7 @@ import numpy as np
 
 from theory.conventions import Conventions
 
+from .data import Data
 from .rng import Keys
 from .schedules import Schedule, Workspace
 from .steps import full_step
@@ -308,28 +309,37 @@ class _FullEngine(_Engine):
         basis: np.ndarray | None,
         bound: float,
         schedule: Schedule,
+        data: Data | None = None,
     ) -> None:
         self.w = w0.astype(float).copy()
         self.w0 = self.w.copy()
         self.n = n
         self.conventions = conventions
         self.basis = basis
+        self.data = data
+        self._x = None if data is None else data.x
         super().__init__(gamma, np.sum(self.w * self.w, axis=1), bound, schedule)
 
     def coords(self, w: np.ndarray) -> np.ndarray:
+        """The data coordinates of w (coefficients in the data basis for general data)."""
+        if self.data is not None:
+            return self.data.coefficients(w)
         return w[:, : self.n] if self.basis is None else w @ self.basis[:, : self.n]
 
     def observe(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         a = self.coords(self.w)
         basis = self.basis
-        rest = self.w[:, self.n :] if basis is None else self.w - a @ basis[:, : self.n].T
-        perp = np.sqrt(np.sum(rest * rest, axis=1))
+        if self.data is not None:
+            perp = self.data.perp(self.w)
+        else:
+            rest = self.w[:, self.n :] if basis is None else self.w - a @ basis[:, : self.n].T
+            perp = np.sqrt(np.sum(rest * rest, axis=1))
         r = np.sum(self.w * self.w, axis=1)
         dot = np.sum(self.w * self.w0, axis=1)
         return np.array(a, copy=True), perp, r, dot
 
     def step(self, idx: np.ndarray, t: int) -> None:
-        new = full_step(self.w, idx, self.gam, self.conventions, self.n, self.basis)
+        new = full_step(self.w, idx, self.gam, self.conventions, self.n, self.basis, self._x)
         r_new = np.sum(new * new, axis=1)
         bad = self._diverging(r_new, t)
         if bad is not None:

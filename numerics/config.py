@@ -17,6 +17,9 @@ command line's, everywhere (see the glossary in README.md):
 ``engine``             reduced | full
 ``kernel``             numpy | compiled | auto (the reduced engine's loop; same bits)
 ``init_scale``         s0 in w_0 ~ N(0, s0^2/d I_d)
+``data``               None (the paper's orthonormal points) or a
+                       :class:`numerics.data.DataSpec` (unequal norms, correlated or given
+                       points; full engine only)
 
 >>> cfg = SimConfig(d=40, n=20, batch_size=4, step_size=1.2, steps=100)
 >>> cfg.gamma
@@ -39,6 +42,7 @@ import numpy as np
 from theory.conventions import RELU, Conventions
 from theory.domain import DomainError, choice, integer, positive, real, seed
 
+from .data import DataSpec, validate_data
 from .rng import MAX_DRAWS
 
 __all__ = [
@@ -154,6 +158,7 @@ class SimConfig:
     converged_tol: float = 1e-9
     divergence_bound: float = 1e6
     kernel: str = "auto"
+    data: DataSpec | None = None
     chunk_size: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -184,6 +189,7 @@ class SimConfig:
             "chunk_size": None if self.chunk_size is None
             else integer("chunk_size", self.chunk_size, 1),
         }
+        values["data"] = validate_data(self.data, d, n, values["engine"])
         if values["seed_offset"] + values["seeds"] > 2**63:
             raise DomainError("seed_offset", self.seed_offset,
                               "such that seed_offset + seeds <= 2^63")
@@ -251,6 +257,8 @@ class SimConfig:
             "converged_tol": self.converged_tol, "divergence_bound": self.divergence_bound,
             "kernel": self.kernel,
         }
+        if self.data is not None:
+            out["data"] = self.data.to_json()
         return out
 
 

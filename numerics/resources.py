@@ -138,6 +138,8 @@ def estimate_run(config: Any, basis: bool = False, init: bool = False) -> Estima
     chunk_seeds = max(1, min(s, 2**22 // (256 * b + 2 * (n + 1) + (d if full else 0))))
     working = _F8 * (3 * 256 * b + 12 * (n + 1) + (5 * d if full else 0))
     extra = _F8 * (d * d if basis else 0) + _F8 * (s * d if init else 0)
+    if getattr(config, "data", None) is not None:  # the points, their span's basis, Gram
+        extra += _F8 * (3 * d * n + 2 * n * n)
     total = s * per_seed + chunk_seeds * working + extra + _OVERHEAD
     work = float(s) * t * b
     seconds = work * d / FULL_RATE if full else work / REDUCED_RATE

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import formulas, metrics
 from .config import SimConfig
+from .data import Data
 
 __all__ = ["CHECKPOINT_METRICS", "STATUSES", "SimState", "SimulationResult"]
 
@@ -77,6 +78,7 @@ class SimulationResult:
     state: SimState | None = None
     init_given: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    _data: Data | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -106,7 +108,20 @@ class SimulationResult:
 
     # derived per-seed metrics -----------------------------------------------------
     @property
+    def data(self) -> Data | None:
+        """The points of a run on non-orthonormal data (``config.data``), else None."""
+        c = self.config
+        if c.data is None:
+            return None
+        if self._data is None:
+            self._data = Data.build(c.d, c.n, c.data)
+        return self._data
+
+    @property
     def loss_gap(self) -> np.ndarray:
+        data = self.data
+        if data is not None:  # from w_T, by definition (numerics.data)
+            return data.loss_gap(self.w, self.config.conventions)
         return metrics.loss_gap(self.a, self.perp, self.config.conventions)
 
     @property
@@ -127,11 +142,17 @@ class SimulationResult:
     def hessian_trace(self) -> np.ndarray:
         """tr H at the limit point (coordinates under the support threshold set to 0)."""
         c = self.config
+        data = self.data
+        if data is not None:  # at w_T with the small data coefficients set to 0
+            return data.trace_limit(self.w, c.conventions, c.support_threshold)
         return metrics.trace_limit(self.a, self.perp, c.d, c.conventions, c.support_threshold)
 
     @property
     def hessian_trace_iterate(self) -> np.ndarray:
         """tr H at the raw final iterate (tiny positive coordinates still active)."""
+        data = self.data
+        if data is not None:
+            return data.trace(self.w, self.config.conventions)
         return metrics.trace_iterate(self.a, self.perp, self.config.d, self.config.conventions)
 
     def runs(self) -> list[dict[str, Any]]:
@@ -187,7 +208,9 @@ class SimulationResult:
             "max_loss_gap": float(np.max(self.loss_gap[ok])) if ok.any() else None,
             "mean_hessian_trace": mean(self.hessian_trace),
             "mean_hessian_trace_iterate": mean(self.hessian_trace_iterate),
-            "trace_at_min_s1": float(formulas.trace_at_min()(c.d, c.n, 1)),
+            # the closed form holds for orthonormal data only
+            "trace_at_min_s1": None if c.data is not None
+            else float(formulas.trace_at_min()(c.d, c.n, 1)),
         }
 
     def to_json(self) -> dict[str, Any]:

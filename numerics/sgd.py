@@ -41,6 +41,7 @@ from theory.domain import DomainError, integer
 from . import metrics
 from ._engines import _Engine, _FullEngine, _ReducedEngine, _ReducedEngineCompiled
 from .config import SimConfig, validate_basis, validate_init
+from .data import Data
 from .resources import estimate_run, require
 from .result import CHECKPOINT_METRICS, SimState, SimulationResult
 from .rng import Keys, batch_keys, seed_streams
@@ -91,8 +92,9 @@ def initial_state(
 class _Recorder:
     """The result arrays of every seed, filled chunk by chunk."""
 
-    def __init__(self, config: SimConfig, t0: int) -> None:
+    def __init__(self, config: SimConfig, t0: int, data: Data | None = None) -> None:
         s, n = config.seeds, config.n
+        self.data = data
         self.ck_steps = config.checkpoint_steps(t0)
         self.rec_steps = config.recorded_steps(t0)
         self.ck = {name: np.empty((self.ck_steps.size, s)) for name in CHECKPOINT_METRICS}
@@ -116,7 +118,11 @@ class _Recorder:
         conv = config.conventions
         if t in self.ck_index:
             k = self.ck_index[t]
-            self.ck["loss_gap"][k, sl] = metrics.loss_gap(a_t, p_t, conv)
+            if self.data is not None:
+                assert isinstance(eng, _FullEngine)
+                self.ck["loss_gap"][k, sl] = self.data.loss_gap(eng.w, conv)
+            else:
+                self.ck["loss_gap"][k, sl] = metrics.loss_gap(a_t, p_t, conv)
             self.ck["support"][k, sl] = metrics.support(a_t, config.support_threshold)
             self.ck["winner"][k, sl] = metrics.winner(a_t, conv)
             self.ck["alignment"][k, sl] = metrics.alignment(dot_t, r_t, r0)
@@ -178,6 +184,9 @@ def _fresh_chunk(config: SimConfig, sch: Schedule, sl: slice, init: np.ndarray |
                                    full=full, streams=streams)
         if w0 is not None and basis is not None:
             w0 = w0 @ basis.T
+    elif rec.data is not None:
+        w0 = init[sl]
+        a0, p0 = rec.data.coefficients(w0), rec.data.perp(w0)
     else:
         w0 = init[sl]
         if basis is None:
@@ -190,7 +199,7 @@ def _fresh_chunk(config: SimConfig, sch: Schedule, sl: slice, init: np.ndarray |
     eng: _Engine
     if full:
         assert w0 is not None
-        eng = _FullEngine(w0, n, gamma, config.conventions, basis, bound, sch)
+        eng = _FullEngine(w0, n, gamma, config.conventions, basis, bound, sch, rec.data)
     else:
         eng = _engine_class(config)(a0, p0, gamma, config.conventions, sch, bound)
     a_obs, p_obs, _, _ = eng.observe()
@@ -207,7 +216,7 @@ def _resumed_chunk(config: SimConfig, sch: Schedule, sl: slice, start: SimState,
     eng: _Engine
     if config.engine == "full":
         eng = _FullEngine(part.engine["w0"], config.n, gamma, config.conventions, basis,
-                          bound, sch)
+                          bound, sch, rec.data)
     else:
         eng = _engine_class(config)(part.a0, part.perp0, gamma, config.conventions, sch,
                                     bound)
@@ -295,9 +304,15 @@ def run(
             max_memory, max_seconds)
     init_arr = None if init is None else validate_init(init, config)
     q = None if basis is None else validate_basis(basis, config)
+    data = None
+    if config.data is not None:
+        if q is not None:
+            raise DomainError("basis", "given", "None with config.data (the data spec "
+                              "gives the points)")
+        data = Data.build(config.d, config.n, config.data)
     t0 = 0 if start is None else _check_start(start, config, init).step
     sch = Schedule(config.schedule, config.n, config.batch_size)
-    rec = _Recorder(config, t0)
+    rec = _Recorder(config, t0, data)
     bar = _progress_bar(progress, config.steps * config.seeds)
     chunk = _chunk_size(config, sch)
     for lo in range(0, config.seeds, chunk):
@@ -332,7 +347,8 @@ def simulate(d: int, n: int, batch_size: int, step_size: float, steps: int, seed
     ``engine``, ``init_scale``, ``seed``, ``seed_offset``, ``checkpoints``,
     ``record_steps``, ``support_threshold``, ``converged_tol``, ``divergence_bound``,
     ``kernel``, ``chunk_size``), validated once (a :class:`theory.domain.DomainError`
-    names the bad one); ``init``, ``basis``, ``start``, ``progress``, ``max_memory`` and
+    names the bad one; ``data``, a :class:`numerics.data.DataSpec`, runs the full engine on
+    other data); ``init``, ``basis``, ``start``, ``progress``, ``max_memory`` and
     ``max_seconds`` are :func:`run`'s.
     ``kernel`` (reduced engine): ``"numpy"``, ``"compiled"`` (numba; the same bits as
     NumPy, tested) or ``"auto"`` (the default: compiled for runs of at least

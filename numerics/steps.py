@@ -68,17 +68,21 @@ def full_step(
     conventions: Conventions = RELU,
     n: int | None = None,
     basis: np.ndarray | None = None,
+    data: np.ndarray | None = None,
 ) -> np.ndarray:
     """One SGD step w - gamma sum_{i in B} grad l_i(w) in R^d (``grad.per_sample``).
 
     ``w``: (seeds, d); ``batch``: (seeds, b); data x_i = e_i, or column i of ``basis``
-    (a (d, d) orthogonal matrix); ``n`` (the number of data points) is required.
-    Repeated indices count twice.
+    (a (d, d) orthogonal matrix), or column i of ``data`` (any (d, n) matrix: the
+    per-sample gradient c_w w + c_x x_i holds for points of any norm and angle);
+    ``n`` (the number of data points) is required.  Repeated indices count twice.
     """
     w = np.atleast_2d(np.asarray(w, dtype=float))
     if n is None:
         raise DomainError("n", n, "given (the number of data points)")
     x = None if basis is None else np.asarray(basis, dtype=float)[:, :n]
+    if data is not None:
+        x = np.asarray(data, dtype=float)
     a = w[:, :n] if x is None else w @ x
     r = np.sum(w * w, axis=1)
     cnt = batch_counts(batch, n)

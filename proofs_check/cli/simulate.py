@@ -4,6 +4,7 @@
         [--activation relu|linear] [--schedule random|replacement|reshuffle|cyclic|full]
         [--engine reduced|full] [--kernel auto|numpy|compiled]
         [--init-scale S0 | --init FILE.npy] [--seed ROOT]
+        [--data-norms S1,...,SN] [--data-rho RHO] [--data FILE.npy]
         [--seed-offset K] [--relu-prime-at-zero 0|1] [--support-threshold THR]
         [--json] [--save FILE.npz] [--progress | --no-progress]
 
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from numerics.config import ENGINES, KERNELS, SCHEDULES, SimConfig
+from numerics.data import DataSpec, load_data_matrix
 from theory.domain import DomainError
 
 from ._options import (
@@ -70,6 +72,14 @@ def register(subparsers: Any) -> None:
                        help="start from w_0 in FILE.npy, shape (d,) or (seeds, d)")
     add_seed(p, offset=True)
     add_conventions(p)
+    p.add_argument("--data-norms", type=_numbers, default=None, metavar="S1,...,SN",
+                   help="beyond the paper: the n data norms (positive; --engine full)")
+    p.add_argument("--data-rho", type=number, default=0.0, metavar="RHO",
+                   help="beyond the paper: cos(x_i, x_j) = RHO for i != j, in (-1/(n-1), 1) "
+                   "(--engine full)")
+    p.add_argument("--data", metavar="FILE.npy", default=None,
+                   help="beyond the paper: the data matrix, shape (d, n), the points as "
+                   "columns (--engine full; replaces --data-norms and --data-rho)")
     p.add_argument("--support-threshold", type=number,
                    default=_DEFAULTS["support_threshold"], help="relative to max |a_i|")
     add_json(p, 'print {"runs": [...], "summary": {...}}')
@@ -81,6 +91,24 @@ def register(subparsers: Any) -> None:
     add_resources(p)
 
 
+def _numbers(text: str) -> tuple[float, ...]:
+    """argparse type: comma-separated finite numbers (``1,0.5,0.25``)."""
+    return tuple(number(part) for part in text.split(","))
+
+
+def _data_from(args: argparse.Namespace) -> DataSpec | None:
+    norms, rho, path = getattr(args, "data_norms", None), getattr(args, "data_rho", 0.0), \
+        getattr(args, "data", None)
+    if path is not None:
+        if norms is not None or rho != 0.0:
+            raise DomainError("data", path, "given without --data-norms and --data-rho "
+                              "(the matrix fixes the points)")
+        return load_data_matrix(path, args.d, args.n)
+    if norms is None and rho == 0.0:
+        return None
+    return DataSpec(norms=norms, rho=rho)
+
+
 def config_from(args: argparse.Namespace) -> SimConfig:
     """The validated configuration the flags describe."""
     return SimConfig(
@@ -88,7 +116,7 @@ def config_from(args: argparse.Namespace) -> SimConfig:
         steps=args.steps, seeds=args.seeds, conventions=conventions_from(args),
         schedule=args.schedule, engine=args.engine, kernel=args.kernel,
         init_scale=args.init_scale, seed=args.seed, seed_offset=args.seed_offset,
-        support_threshold=args.support_threshold,
+        support_threshold=args.support_threshold, data=_data_from(args),
     )
 
 
@@ -146,7 +174,10 @@ def _print_table(runs: list[dict[str, Any]], summary: dict[str, Any]) -> None:
 def run(args: argparse.Namespace) -> int:
     """run SGD (many seeds) and report sparsity, alignment, loss gap, Hessian trace
 
-    Run SGD on a tied single-neuron autoencoder with orthonormal data.
+    Run SGD on a tied single-neuron autoencoder with orthonormal data (the paper's), or,
+    with --engine full, on data of unequal norms (--data-norms), equicorrelated data
+    (--data-rho) or given points (--data); there the loss, its minimum and the Hessian
+    trace are computed from w by definition (numerics.data; derived, not the paper's).
     """
     from numerics.io import output_path, save_run
     from numerics.sgd import run as run_sgd

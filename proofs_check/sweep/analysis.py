@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SCALING_KEYS", "fit_exponent", "phase_table", "time_to_sparsity", "winner_law"]
+__all__ = ["BOUNDARY_KEYS", "CLAIM_RATES", "SCALING_KEYS", "claim_boundaries", "fit_exponent",
+           "phase_table", "time_to_sparsity", "winner_law"]
 
 SCALING_KEYS = ("n", "batch_size", "step_size")
 _Z95 = 1.959963984540054
@@ -192,3 +193,89 @@ def winner_law(ds: Any) -> dict[str, Any] | None:
             "log_likelihood": [float(v) for v in profile], "best_k": LAWS[best],
             "k_interval_on_grid": [min(inside), max(inside)],
             "uniform_test": lr_test(0.0), "proportional_test": lr_test(1.0)}
+
+
+BOUNDARY_KEYS = ("data_rho", "data_norm_ratio", "step_size", "n")
+"""The grid keys along which :func:`claim_boundaries` looks for where a claim stops holding."""
+
+CLAIM_RATES: dict[str, str] = {
+    "P1": "P(L(w_T) - min L <= converged_tol), every batch size (status 'converged')",
+    "P2": "P(support > 1 at step T), full batch (b = n): dense",
+    "P3": "P(support = 1 at step T), b < n: 1-sparse",
+}
+"""The per-run rate that stands for each claim in :func:`claim_boundaries` (a claim holds
+at a grid value when the Wilson 95% interval of its rate lies above 1/2)."""
+
+
+def _bracket(values: list[Any], held: list[bool], failed: list[bool]) -> dict[str, Any]:
+    """Where the verdict changes along ``values`` (in grid order): each change is the pair
+    [a, b] of neighbouring decided values (held at one, failed at the other; undecided
+    values, whose interval straddles the threshold, lie between them), so the boundary is
+    inside [a, b] at the stated confidence of each end."""
+    decided = [(v, h) for v, h, f in zip(values, held, failed, strict=True) if h or f]
+    changes = [[u, v] for (u, hu), (v, hv) in itertools.pairwise(decided) if hu != hv]
+    return {"holds_at": [v for v, h in zip(values, held, strict=True) if h],
+            "fails_at": [v for v, f in zip(values, failed, strict=True) if f],
+            "boundaries": changes}
+
+
+def claim_boundaries(ds: Any) -> list[dict[str, Any]]:
+    """Along each key of :data:`BOUNDARY_KEYS` with two or more values, per setting of the
+    other keys (batch sizes pooled within b < n), the rate of each claim of
+    :data:`CLAIM_RATES` with its Wilson 95% interval and the bracket where it stops holding;
+    and P4 (full batch flatter: mean tr H at b = n below the mean at b < n) as the
+    difference of the means with a normal 95% interval."""
+    from numerics.stats import wilson_interval
+
+    out = []
+    for key in BOUNDARY_KEYS:
+        if key not in ds.dims or ds.sizes[key] < 2:
+            continue
+        values = ds[key].values.tolist()
+        others = [k for k in _others(ds, (key,)) if k != "batch_size"]
+        for setting in _settings(ds, others):
+            rates: dict[str, list[dict[str, Any]]] = {c: [] for c in CLAIM_RATES}
+            p4 = []
+            for v in values:
+                cell = ds.sel({**setting, key: v})
+                st = cell["status"]
+                status = st.values
+                support = cell["support"].transpose(*st.dims).values
+                full = (cell["batch_size"] >= cell["n"]).broadcast_like(st).transpose(
+                    *st.dims).values
+                ran = (status != "missing") & (status != "failed")
+                masks = {"P1": ran, "P2": ran & full, "P3": ran & ~full}
+                hits = {"P1": status == "converged", "P2": support > 1, "P3": support == 1}
+                for claim in CLAIM_RATES:
+                    m = masks[claim]
+                    total, k = int(m.sum()), int((hits[claim] & m).sum())
+                    lo, hi = wilson_interval(k, total) if total else (math.nan, math.nan)
+                    rates[claim].append({key: v, "runs": total, "hits": k,
+                                         "p": k / total if total else math.nan,
+                                         "ci": [lo, hi]})
+                tr = cell["hessian_trace"].transpose(*st.dims).values
+                ok = ran & (status != "diverged") & np.isfinite(tr)
+                a, c = tr[ok & full], tr[ok & ~full]
+                if a.size >= 2 and c.size >= 2:
+                    diff = float(a.mean() - c.mean())
+                    se = math.sqrt(float(a.var(ddof=1)) / a.size + float(c.var(ddof=1)) / c.size)
+                    p4.append({key: v, "diff": diff,
+                               "ci": [diff - _Z95 * se, diff + _Z95 * se]})
+            entry: dict[str, Any] = {"key": key, "setting": setting, "claims": {}}
+            for claim, cells in rates.items():
+                usable = [c for c in cells if c["runs"] > 0]
+                if len(usable) >= 2:
+                    held = [c["ci"][0] > 0.5 for c in usable]
+                    failed = [c["ci"][1] < 0.5 for c in usable]
+                    entry["claims"][claim] = {"rate": CLAIM_RATES[claim], "cells": usable,
+                                              **_bracket([c[key] for c in usable], held,
+                                                         failed)}
+            if len(p4) >= 2:
+                entry["claims"]["P4"] = {
+                    "rate": "mean tr H at b = n minus mean at b < n (holds: interval < 0)",
+                    "cells": p4, **_bracket([c[key] for c in p4],
+                                            [c["ci"][1] < 0 for c in p4],
+                                            [c["ci"][0] > 0 for c in p4])}
+            if entry["claims"]:
+                out.append(entry)
+    return out

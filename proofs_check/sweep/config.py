@@ -75,8 +75,14 @@ GRID_KEYS: dict[str, type] = {
     "activation": str,
     "init_scale": float,
     "relu_prime_at_zero": int,
+    "data_rho": float,
+    "data_norm_ratio": float,
 }
-"""The keys a ``[grid]`` may hold (``aesgd simulate``'s options) and the type of a value."""
+"""The keys a ``[grid]`` may hold (``aesgd simulate``'s options) and the type of a value.
+``data_rho`` (the off-diagonal of an equicorrelated Gram matrix, default 0) and
+``data_norm_ratio`` (q >= 1: the norms s_i = q^(-i/(n-1)) fall from 1 to 1/q, default 1)
+describe data beyond the paper's hypotheses; a point with either away from its default
+runs on the full engine (:mod:`numerics.data`)."""
 
 REQUIRED_GRID = ("d", "n", "batch_size", "step_size")
 

@@ -6,6 +6,10 @@
                            the fitted exponent and the one predicted by walk.variance_scale
 ``winner_law.png``         the winner's initial rank against the uniform law, and the
                            profile likelihood of the laws m_j(0)^k
+``claims.png``             where the claims stop holding (grids along data_rho,
+                           data_norm_ratio, step_size or n only): the rate standing for
+                           P1, P2, P3 against the key with Wilson 95% intervals and the
+                           bracket of each change of verdict
 ``findings.json``          the numbers of :mod:`proofs_check.sweep.analysis` and the lines
                            printed
 
@@ -25,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .analysis import phase_table, time_to_sparsity, winner_law
+from .analysis import claim_boundaries, phase_table, time_to_sparsity, winner_law
 
 __all__ = ["plot_sweep"]
 
@@ -190,6 +194,58 @@ def _winner(law: dict[str, Any] | None, ds: Any, path: Path, argv: list[str] | N
     _save(fig, path, ds, argv)
 
 
+_CLAIM_COLOURS = {"P1": "tab:blue", "P2": "tab:orange", "P3": "tab:green"}
+
+
+def _claims(entries: list[dict[str, Any]], ds: Any, path: Path, argv: list[str] | None
+            ) -> None:
+    plt = _pyplot()
+    shown = entries[:6]
+    cols = min(3, len(shown))
+    rows = math.ceil(len(shown) / cols)
+    fig, axes = plt.subplots(rows, cols, squeeze=False, figsize=(4.4 * cols, 3.4 * rows + 0.5),
+                             layout="constrained")
+    for ax, e in zip(axes.ravel(), shown, strict=False):
+        key = e["key"]
+        for claim, colour in _CLAIM_COLOURS.items():
+            c = e["claims"].get(claim)
+            if c is None:
+                continue
+            xs = [cell[key] for cell in c["cells"]]
+            ps = np.array([cell["p"] for cell in c["cells"]])
+            lo = np.array([cell["ci"][0] for cell in c["cells"]])
+            hi = np.array([cell["ci"][1] for cell in c["cells"]])
+            ax.errorbar(xs, ps, yerr=[ps - lo, hi - ps], marker="o", ms=3, capsize=2,
+                        color=colour, label=f"{claim}: {c['rate'].split(',')[0]}")
+            for a, b in c["boundaries"]:
+                ax.axvspan(min(a, b), max(a, b), color=colour, alpha=0.08)
+        ax.axhline(0.5, color="grey", lw=0.6, ls=":")
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlabel(key)
+        ax.set_ylabel("rate")
+        fixed = {k: v for k, v in e["setting"].items() if ds.sizes.get(k, 1) > 1}
+        ax.set_title(_panel_title(fixed, list(fixed)), fontsize=8)
+        ax.legend(fontsize=5.5, loc="best")
+    for ax in axes.ravel()[len(shown):]:
+        ax.set_visible(False)
+    fig.suptitle("where the claims stop holding: a claim holds at a value when its rate's "
+                 "95% interval is above 1/2; shaded: brackets of a change", fontsize=8)
+    _save(fig, path, ds, argv)
+
+
+def _claim_lines(entries: list[dict[str, Any]]) -> list[str]:
+    out = []
+    for e in entries:
+        where = ", ".join(f"{k}={v}" for k, v in e["setting"].items()) or "all runs"
+        for claim, c in e["claims"].items():
+            if not c["boundaries"] and not (c["holds_at"] and c["fails_at"]):
+                continue
+            spans = "; ".join(f"between {a} and {b}" for a, b in c["boundaries"])
+            out.append(f"{claim} along {e['key']} ({where}): holds at {c['holds_at']}, fails "
+                       f"at {c['fails_at']}; the boundary lies {spans or 'between them'}")
+    return out
+
+
 def _lines(ds: Any, rows: list[dict[str, Any]], fits: list[dict[str, Any]],
            law: dict[str, Any] | None) -> list[str]:
     steps = json.loads(ds.attrs["run"])["steps"]
@@ -238,12 +294,15 @@ def plot_sweep(out: str | os.PathLike[str], argv: list[str] | None = None) -> di
     rows = phase_table(ds)
     fits = time_to_sparsity(ds)
     law = winner_law(ds)
+    bounds = claim_boundaries(ds)
     _phase(rows, ds, figures / "phase.png", argv)
+    if bounds:
+        _claims(bounds, ds, figures / "claims.png", argv)
     _scaling(fits, ds, figures / "time_to_sparsity.png", argv)
     _winner(law, ds, figures / "winner_law.png", argv)
     findings = {"config_digest": ds.attrs["config_digest"], "phase": rows,
-                "time_to_sparsity": fits, "winner_law": law,
-                "lines": _lines(ds, rows, fits, law)}
+                "time_to_sparsity": fits, "winner_law": law, "claim_boundaries": bounds,
+                "lines": _lines(ds, rows, fits, law) + _claim_lines(bounds)}
     from proofs_check.result import jsonable
 
     atomic_write(figures / "findings.json", json.dumps(jsonable(findings), indent=1) + "\n")

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["LAWS", "STATUS_CODES", "TASK_FORMAT", "VARIABLES", "read_task_file", "run_task",
-           "sim_config", "write_task_file"]
+__all__ = ["LAWS", "STATUS_CODES", "TASK_FORMAT", "VARIABLES", "data_spec", "read_task_file",
+           "run_task", "sim_config", "write_task_file"]
 
 TASK_FORMAT = "aesgd-sweep-task"
 TASK_VERSION = 1
@@ -35,10 +35,11 @@ STATUS_CODES: tuple[str, ...] = ("converged", "running", "diverged")
 
 VARIABLES: dict[str, str] = {
     "status": "converged | running | diverged (missing / failed in a collected sweep)",
-    "support": "number of coordinates above support_threshold x max |a_i| at step T",
+    "support": "number of coordinates above support_threshold x max |a_i| at step T (a: "
+               "w's coefficients in the data basis for non-orthonormal data)",
     "winner": "index (0-based) of the largest active coordinate at step T",
     "alignment": "cosine of w_T with w_0",
-    "loss_gap": "L(w_T) - min L",
+    "loss_gap": "L(w_T) - min L (numerics.data's minimum for non-orthonormal data)",
     "hessian_trace": "tr of the Hessian at the limit point (tiny coordinates set to 0)",
     "escape_time": "first record step with top gap G >= escape_level, -1 if none, -2 if "
                    "G(0) is not finite (fewer than two active coordinates at step 0)",
@@ -57,15 +58,33 @@ def sim_config(spec: dict[str, Any]) -> Any:
     from theory.conventions import Conventions
 
     p = spec["point"]
+    data = data_spec(p)
     return SimConfig(
         d=p["d"], n=p["n"], batch_size=p["batch_size"], step_size=p["step_size"],
         steps=spec["steps"], seeds=spec["seeds"],
         conventions=Conventions(activation=p["activation"],
                                 relu_prime_at_zero=p["relu_prime_at_zero"]),
-        schedule=p["schedule"], engine=spec["engine"], kernel=spec["kernel"],
+        schedule=p["schedule"], engine="full" if data is not None else spec["engine"],
+        kernel=spec["kernel"], data=data,
         init_scale=p["init_scale"], seed=spec["seed"], seed_offset=spec["seed_offset"],
         support_threshold=spec["support_threshold"], checkpoints=0,
         record_steps=record_grid(spec["steps"], spec["records"]))
+
+
+def data_spec(point: dict[str, Any]) -> Any:
+    """The :class:`numerics.data.DataSpec` of a grid point (None: orthonormal data)."""
+    from numerics.data import DataSpec
+    from theory.domain import real
+
+    rho = point.get("data_rho", 0.0)
+    ratio = point.get("data_norm_ratio", 1.0)
+    if rho == 0.0 and ratio == 1.0:
+        return None
+    q = real("data_norm_ratio", ratio, 1.0, what="a finite number >= 1")
+    n = point["n"]
+    norms = None if q == 1.0 else tuple(q ** (-i / (n - 1)) if n > 1 else 1.0
+                                        for i in range(n))
+    return DataSpec(norms=norms, rho=rho)
 
 
 def _winner_law(a0: np.ndarray, winner: np.ndarray, conventions: Any
