@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from . import compile
     from .config import ENGINES, SCHEDULES, SimConfig, TopGapConfig, WalkConfig
+    from .data import Data, DataSpec
     from .random_walk import FiniteLaw, lamperti_law, simulate_walk, two_point_law
     from .result import SimState, SimulationResult
     from .schedules import Schedule, batches
@@ -28,6 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "ENGINES",
     "SCHEDULES",
+    "Data",
+    "DataSpec",
     "FiniteLaw",
     "Schedule",
     "SimConfig",
@@ -61,6 +64,10 @@ def __getattr__(name: str) -> Any:
             from . import config
 
             return getattr(config, name)
+        case "Data" | "DataSpec":
+            from . import data
+
+            return getattr(data, name)
         case "FiniteLaw" | "lamperti_law" | "simulate_walk" | "two_point_law":
             from . import random_walk
 

@@ -42,7 +42,6 @@ import numpy as np
 from theory.conventions import RELU, Conventions
 from theory.domain import DomainError, choice, integer, positive, real, seed
 
-from .data import DataSpec, validate_data
 from .rng import MAX_DRAWS
 
 __all__ = [
@@ -51,12 +50,14 @@ __all__ = [
     "KERNELS",
     "MAX_STEPS",
     "SCHEDULES",
+    "DataSpec",
     "SimConfig",
     "TopGapConfig",
     "WalkConfig",
     "max_sgd_steps",
     "numba_available",
     "validate_basis",
+    "validate_data",
     "validate_init",
     "validate_schedule",
 ]
@@ -123,6 +124,73 @@ def _checkpoints(value: Any, steps: int) -> int | tuple[int, ...]:
     if isinstance(value, int | np.integer):
         return integer("checkpoints", value, 0)
     return _steps_list("checkpoints", value, steps)
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """The data of a run when they are not the paper's orthonormal points
+    (:mod:`numerics.data` builds them and computes what runs on them report).
+
+    ``norms`` (n positive numbers, default all 1) and ``rho`` (default 0) describe
+    equicorrelated points; ``matrix`` (a d x n nested tuple of the points as columns)
+    replaces both.
+    """
+
+    norms: tuple[float, ...] | None = None
+    rho: float = 0.0
+    matrix: tuple[tuple[float, ...], ...] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The spec as printed in ``--json`` output and run files."""
+        if self.matrix is not None:
+            return {"matrix_shape": [len(self.matrix), len(self.matrix[0])],
+                    "matrix_sha256": _digest(np.array(self.matrix))}
+        return {"norms": None if self.norms is None else list(self.norms), "rho": self.rho}
+
+
+def _digest(x: np.ndarray) -> str:
+    import hashlib
+
+    return hashlib.sha256(np.ascontiguousarray(x, dtype="<f8").tobytes()).hexdigest()
+
+
+def validate_data(spec: object, d: int, n: int, engine: str) -> DataSpec | None:
+    """A :class:`DataSpec` checked against d, n and the engine (None: orthonormal data)."""
+    if spec is None:
+        return None
+    if not isinstance(spec, DataSpec):
+        raise DomainError("data", type(spec).__name__, "a numerics.data.DataSpec or None")
+    if engine != "full":
+        raise DomainError("engine", engine, "'full' with non-orthonormal data (data_norms, "
+                          "data_rho, data); the reduced engine assumes orthonormal points")
+    if spec.matrix is not None:
+        if spec.norms is not None or spec.rho != 0.0:
+            raise DomainError("data", "a matrix with norms or rho", "either a data matrix "
+                              "or norms and rho, not both")
+        x = np.array(spec.matrix, dtype=float)
+        if x.shape != (d, n):
+            raise DomainError("data", f"a matrix of shape {x.shape}",
+                              f"a (d, n) = ({d}, {n}) matrix whose columns are the points")
+        if not np.all(np.isfinite(x)) or np.any(np.sum(x * x, axis=0) == 0):
+            raise DomainError("data", "a matrix with non-finite entries or a zero column",
+                              "finite, every point non-zero")
+        matrix = tuple(tuple(float(v) for v in row) for row in x)
+        return DataSpec(matrix=matrix)
+    norms = None
+    if spec.norms is not None:
+        try:
+            items = list(spec.norms)
+        except TypeError:
+            raise DomainError("data_norms", spec.norms, f"{n} positive numbers") from None
+        if len(items) != n:
+            raise DomainError("data_norms", ",".join(str(v) for v in items),
+                              f"exactly n={n} positive numbers")
+        norms = tuple(positive("data_norms", v) for v in items)
+    low = -1.0 / (n - 1) if n > 1 else -1.0
+    rho = real("data_rho", spec.rho, low, 1.0, low_open=True, high_open=True,
+               what=f"in (-1/(n-1), 1) = ({low:g}, 1) (a positive definite Gram matrix)")
+    return DataSpec(norms=norms, rho=rho)
+
 
 
 @dataclass(frozen=True)

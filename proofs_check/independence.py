@@ -61,7 +61,8 @@ LAZY_ACCESS: frozenset[str] = frozenset({"theory.__getattr__", "numerics.__getat
 
 COMPONENTS: dict[str, tuple[str, ...]] = {
     "SGD engine": ("numerics.sgd", "numerics._engines", "numerics._kernel_numba",
-                   "numerics.schedules", "numerics.steps", "numerics.result"),
+                   "numerics.schedules", "numerics.steps", "numerics.result",
+                   "numerics.data"),
     "metrics": ("numerics.metrics", "numerics.formulas"),
     "Hessian estimators": ("numerics.hessian",),
     "random walks": ("numerics.random_walk", "numerics.sgd_walk"),

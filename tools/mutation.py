@@ -108,7 +108,8 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "numerics/sgd.py": (*_DRIVER, *_ENGINES, f"{_N}test_sgd_limits.py"),
     "numerics/_engines.py": (*_ENGINES, *_DRIVER),
     "numerics/_kernel_numba.py": _ENGINES,
-    "numerics/steps.py": (f"{_N}test_engine_agreement.py",),
+    "numerics/steps.py": (f"{_N}test_engine_agreement.py",
+                          f"{_N}test_data_beyond_hypotheses.py"),
     "numerics/result.py": (*_DRIVER, f"{_N}test_hessian_estimators.py"),
     "numerics/config.py": (f"{_N}test_run_configs.py", *_DRIVER, f"{_N}test_compiled_kernel.py"),
     "numerics/compile.py": (f"{_N}test_formula_compiler.py", f"{_N}test_compiled_formulas.py",
@@ -130,6 +131,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "numerics/stats.py": (f"{_N}test_random_walk.py", f"{_N}test_sgd_walk.py"),
     "numerics/random_walk.py": (f"{_N}test_random_walk.py",),
     "numerics/sgd_walk.py": (f"{_N}test_sgd_walk.py",),
+    "numerics/data.py": (f"{_N}test_data_beyond_hypotheses.py",),
     "benchmarks/engine.py": (f"{_N}test_benchmark_engine.py",
                              "tests/cli/test_simulate_command.py::test_bench_json_small"),
 }

@@ -4,7 +4,7 @@
     aesgd sweep status DIR [--json]
     aesgd sweep collect DIR
     aesgd sweep plot DIR
-    aesgd sweep preset NAME [--list]
+    aesgd sweep preset [NAME]
 
 See :mod:`proofs_check.sweep` and README.md ("aesgd sweep").
 """

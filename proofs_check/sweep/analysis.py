@@ -1,4 +1,5 @@
-"""The numbers behind ``aesgd sweep plot``: phase table, scaling exponents, winner law.
+"""The numbers behind ``aesgd sweep plot``: phase table, scaling exponents, winner law,
+where the claims stop holding.
 
 Everything here reads a collected Dataset (:func:`proofs_check.sweep.collect.collect`) and
 returns JSON-ready records; :mod:`proofs_check.sweep.plot` draws them.  The statistics:
@@ -15,7 +16,12 @@ returns JSON-ready records; :mod:`proofs_check.sweep.plot` draws them.  The stat
   distribution of the winner's initial rank (Wilson intervals) against the uniform law over
   the active set, and the profile log-likelihood of the laws P(j) ~ m_j(0)^k over
   k in :data:`proofs_check.sweep.task.LAWS`, with likelihood-ratio tests of k = 0 (uniform)
-  and k = 1 (proportional) against the best k (chi^2 with one degree of freedom).
+  and k = 1 (proportional) against the best k (chi^2 with one degree of freedom);
+* **claim boundaries**: along ``data_rho``, ``data_norm_ratio``, ``step_size`` or ``n``,
+  the rate standing for P1, P2 or P3 (:data:`CLAIM_RATES`) with its Wilson interval; a
+  claim holds at a value when the interval lies above 1/2, fails when below, and each
+  change of verdict is bracketed by the neighbouring decided values; P4 as the difference
+  of mean traces (b = n minus b < n) with a Welch interval.
 """
 
 from __future__ import annotations
@@ -65,11 +71,13 @@ def phase_table(ds: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def fit_exponent(x: np.ndarray, y: np.ndarray, group: np.ndarray
+def fit_exponent(x: np.ndarray, y: np.ndarray, group: np.ndarray, min_dof: int = 1
                  ) -> tuple[float, float, float] | None:
     """Least squares slope of y on x with one intercept per group: (slope, low, high) with
-    a normal 95% interval from the residual variance; None when x does not vary within a
-    group or there are too few points.
+    a normal 95% interval from the residual variance (NaN ends with no residual degrees of
+    freedom); None when x does not vary within a group or there are fewer than
+    ``min_dof`` residual degrees of freedom (0 for an exact relation such as a
+    prediction).
 
     >>> x = np.log([1.0, 2.0, 4.0, 1.0, 2.0, 4.0])
     >>> y = -2 * x + np.array([0, 0, 0, 5, 5, 5]) + np.array([0.01, -0.01, 0, 0, 0.01, -0.01])
@@ -88,11 +96,11 @@ def fit_exponent(x: np.ndarray, y: np.ndarray, group: np.ndarray
         yd[m] -= ys[m].mean()
     sxx = float(np.sum(xd * xd))
     dof = xs.size - labels.size - 1
-    if sxx <= 1e-12 or dof < 1:
+    if sxx <= 1e-12 or dof < min_dof:
         return None
     slope = float(np.sum(xd * yd) / sxx)
     resid = yd - slope * xd
-    se = math.sqrt(float(np.sum(resid * resid)) / dof / sxx)
+    se = math.sqrt(float(np.sum(resid * resid)) / dof / sxx) if dof > 0 else math.nan
     return slope, slope - _Z95 * se, slope + _Z95 * se
 
 
@@ -138,7 +146,7 @@ def time_to_sparsity(ds: Any) -> list[dict[str, Any]]:
                 py.append(pred)
                 pg.append(gi)
         fit = fit_exponent(np.array(xs), np.array(ys), np.array(groups)) if xs else None
-        pfit = fit_exponent(np.array(px), np.array(py), np.array(pg)) if px else None
+        pfit = fit_exponent(np.array(px), np.array(py), np.array(pg), min_dof=0) if px else None
         if fit is None:
             continue
         out.append({"key": key, "exponent": fit[0], "ci": [fit[1], fit[2]],
@@ -219,63 +227,83 @@ def _bracket(values: list[Any], held: list[bool], failed: list[bool]) -> dict[st
             "boundaries": changes}
 
 
-def claim_boundaries(ds: Any) -> list[dict[str, Any]]:
-    """Along each key of :data:`BOUNDARY_KEYS` with two or more values, per setting of the
-    other keys (batch sizes pooled within b < n), the rate of each claim of
-    :data:`CLAIM_RATES` with its Wilson 95% interval and the bracket where it stops holding;
-    and P4 (full batch flatter: mean tr H at b = n below the mean at b < n) as the
-    difference of the means with a normal 95% interval."""
+def _rate_cell(key: str, v: Any, hits: np.ndarray, mask: np.ndarray) -> dict[str, Any]:
     from numerics.stats import wilson_interval
 
+    total, k = int(mask.sum()), int((hits & mask).sum())
+    lo, hi = wilson_interval(k, total) if total else (math.nan, math.nan)
+    return {key: v, "runs": total, "hits": k, "p": k / total if total else math.nan,
+            "ci": [lo, hi]}
+
+
+def _rates_along(ds: Any, key: str, setting: dict[str, Any]) -> dict[str, Any]:
+    """P1-P3 along ``key`` at one setting of every other key (batch size included)."""
+    values = ds[key].values.tolist()
+    rates: dict[str, list[dict[str, Any]]] = {c: [] for c in CLAIM_RATES}
+    for v in values:
+        cell = ds.sel({**setting, key: v})
+        status = cell["status"].values
+        support = cell["support"].values
+        ran = (status != "missing") & (status != "failed")
+        full = int(cell["batch_size"]) >= int(cell["n"])
+        rates["P1"].append(_rate_cell(key, v, status == "converged", ran))
+        rates["P2" if full else "P3"].append(
+            _rate_cell(key, v, support > 1 if full else support == 1, ran))
+    claims = {}
+    for claim, cells in rates.items():
+        usable = [c for c in cells if c["runs"] > 0]
+        if len(usable) >= 2:
+            held = [c["ci"][0] > 0.5 for c in usable]
+            failed = [c["ci"][1] < 0.5 for c in usable]
+            claims[claim] = {"rate": CLAIM_RATES[claim], "cells": usable,
+                             **_bracket([c[key] for c in usable], held, failed)}
+    return claims
+
+
+def _flatness_along(ds: Any, key: str, setting: dict[str, Any]) -> dict[str, Any]:
+    """P4 along ``key`` (batch sizes pooled within b < n): mean tr H at b = n minus the
+    mean at b < n, with a normal (Welch) 95% interval."""
+    cells = []
+    for v in ds[key].values.tolist():
+        cell = ds.sel({**setting, key: v})
+        st = cell["status"]
+        status = st.values
+        tr = cell["hessian_trace"].transpose(*st.dims).values
+        full = (cell["batch_size"] >= cell["n"]).broadcast_like(st).transpose(*st.dims).values
+        ok = (status != "missing") & (status != "failed") & (status != "diverged")
+        ok &= np.isfinite(tr)
+        a, c = tr[ok & full], tr[ok & ~full]
+        if a.size >= 2 and c.size >= 2:
+            diff = float(a.mean() - c.mean())
+            se = math.sqrt(float(a.var(ddof=1)) / a.size + float(c.var(ddof=1)) / c.size)
+            cells.append({key: v, "diff": diff, "ci": [diff - _Z95 * se, diff + _Z95 * se]})
+    if len(cells) < 2:
+        return {}
+    return {"P4": {"rate": "mean tr H at b = n minus mean at b < n (holds: interval < 0)",
+                   "cells": cells,
+                   **_bracket([c[key] for c in cells], [c["ci"][1] < 0 for c in cells],
+                              [c["ci"][0] > 0 for c in cells])}}
+
+
+def claim_boundaries(ds: Any) -> list[dict[str, Any]]:
+    """Along each key of :data:`BOUNDARY_KEYS` with two or more values: per setting of
+    every other key, the rate standing for P1, P2 (b = n) or P3 (b < n) of
+    :data:`CLAIM_RATES` with its Wilson 95% interval and the brackets where its verdict
+    changes; and per setting of the keys other than the batch size, P4 (full batch
+    flatter) as a difference of mean traces.  One record per (key, setting)."""
     out = []
     for key in BOUNDARY_KEYS:
         if key not in ds.dims or ds.sizes[key] < 2:
             continue
-        values = ds[key].values.tolist()
-        others = [k for k in _others(ds, (key,)) if k != "batch_size"]
+        others = _others(ds, (key,))
         for setting in _settings(ds, others):
-            rates: dict[str, list[dict[str, Any]]] = {c: [] for c in CLAIM_RATES}
-            p4 = []
-            for v in values:
-                cell = ds.sel({**setting, key: v})
-                st = cell["status"]
-                status = st.values
-                support = cell["support"].transpose(*st.dims).values
-                full = (cell["batch_size"] >= cell["n"]).broadcast_like(st).transpose(
-                    *st.dims).values
-                ran = (status != "missing") & (status != "failed")
-                masks = {"P1": ran, "P2": ran & full, "P3": ran & ~full}
-                hits = {"P1": status == "converged", "P2": support > 1, "P3": support == 1}
-                for claim in CLAIM_RATES:
-                    m = masks[claim]
-                    total, k = int(m.sum()), int((hits[claim] & m).sum())
-                    lo, hi = wilson_interval(k, total) if total else (math.nan, math.nan)
-                    rates[claim].append({key: v, "runs": total, "hits": k,
-                                         "p": k / total if total else math.nan,
-                                         "ci": [lo, hi]})
-                tr = cell["hessian_trace"].transpose(*st.dims).values
-                ok = ran & (status != "diverged") & np.isfinite(tr)
-                a, c = tr[ok & full], tr[ok & ~full]
-                if a.size >= 2 and c.size >= 2:
-                    diff = float(a.mean() - c.mean())
-                    se = math.sqrt(float(a.var(ddof=1)) / a.size + float(c.var(ddof=1)) / c.size)
-                    p4.append({key: v, "diff": diff,
-                               "ci": [diff - _Z95 * se, diff + _Z95 * se]})
-            entry: dict[str, Any] = {"key": key, "setting": setting, "claims": {}}
-            for claim, cells in rates.items():
-                usable = [c for c in cells if c["runs"] > 0]
-                if len(usable) >= 2:
-                    held = [c["ci"][0] > 0.5 for c in usable]
-                    failed = [c["ci"][1] < 0.5 for c in usable]
-                    entry["claims"][claim] = {"rate": CLAIM_RATES[claim], "cells": usable,
-                                              **_bracket([c[key] for c in usable], held,
-                                                         failed)}
-            if len(p4) >= 2:
-                entry["claims"]["P4"] = {
-                    "rate": "mean tr H at b = n minus mean at b < n (holds: interval < 0)",
-                    "cells": p4, **_bracket([c[key] for c in p4],
-                                            [c["ci"][1] < 0 for c in p4],
-                                            [c["ci"][0] > 0 for c in p4])}
-            if entry["claims"]:
-                out.append(entry)
+            claims = _rates_along(ds, key, setting)
+            if claims:
+                out.append({"key": key, "setting": setting, "claims": claims})
+        if "batch_size" in others:
+            pooled = [k for k in others if k != "batch_size"]
+            for setting in _settings(ds, pooled):
+                claims = _flatness_along(ds, key, setting)
+                if claims:
+                    out.append({"key": key, "setting": setting, "claims": claims})
     return out

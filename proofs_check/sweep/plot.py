@@ -200,7 +200,9 @@ _CLAIM_COLOURS = {"P1": "tab:blue", "P2": "tab:orange", "P3": "tab:green"}
 def _claims(entries: list[dict[str, Any]], ds: Any, path: Path, argv: list[str] | None
             ) -> None:
     plt = _pyplot()
-    shown = entries[:6]
+    shown = [e for e in entries if set(e["claims"]) & set(_CLAIM_COLOURS)][:9]
+    if not shown:
+        return
     cols = min(3, len(shown))
     rows = math.ceil(len(shown) / cols)
     fig, axes = plt.subplots(rows, cols, squeeze=False, figsize=(4.4 * cols, 3.4 * rows + 0.5),
@@ -272,8 +274,9 @@ def _lines(ds: Any, rows: list[dict[str, Any]], fits: list[dict[str, Any]],
                                                   else " (does not agree)")
         out.append(f"time to sparsity ~ {_SYMBOLS[f['key']]}^{f['exponent']:.2f} "
                    f"[{f['ci'][0]:.2f}, {f['ci'][1]:.2f}] over {f['runs_used']} escaped runs; "
-                   f"1/variance_scale predicts {_SYMBOLS[f['key']]}^"
-                   f"{pred if pred is None else round(pred, 2)}{verdict}")
+                   + (f"1/variance_scale predicts {_SYMBOLS[f['key']]}^{pred:.2f}{verdict}"
+                      if pred is not None else "no prediction (the escaped cells do not "
+                      "vary in this key within a setting)"))
     if law is not None:
         out.append(f"winner law ({law['runs']} runs): best k = {law['best_k']:g} "
                    f"(95% profile interval on the grid {law['k_interval_on_grid']}); "
@@ -296,8 +299,7 @@ def plot_sweep(out: str | os.PathLike[str], argv: list[str] | None = None) -> di
     law = winner_law(ds)
     bounds = claim_boundaries(ds)
     _phase(rows, ds, figures / "phase.png", argv)
-    if bounds:
-        _claims(bounds, ds, figures / "claims.png", argv)
+    _claims(bounds, ds, figures / "claims.png", argv)
     _scaling(fits, ds, figures / "time_to_sparsity.png", argv)
     _winner(law, ds, figures / "winner_law.png", argv)
     findings = {"config_digest": ds.attrs["config_digest"], "phase": rows,

@@ -49,20 +49,24 @@ def test_boundaries_follow_from_the_rates() -> None:
     # undecided), 0/40 at 0.1 and 0.2 -> holds at {-0.1, 0}, fails at {0.1, 0.2}, one
     # change bracketed by [0, 0.1]; P2 = 1 everywhere (no change); P4 holds everywhere
     ds = _synthetic({-0.1: 40, 0.0: 40, 0.05: 20, 0.1: 0, 0.2: 0})
-    (entry,) = claim_boundaries(ds)
-    assert entry["key"] == "data_rho"
-    p3 = entry["claims"]["P3"]
+    entries = {(e["setting"].get("batch_size"), tuple(e["claims"])): e
+               for e in claim_boundaries(ds)}
+    assert set(entries) == {(1, ("P1", "P3")), (4, ("P1", "P2")), (None, ("P4",))}
+    assert all(e["key"] == "data_rho" for e in entries.values())
+    p3 = entries[1, ("P1", "P3")]["claims"]["P3"]
     assert p3["holds_at"] == [-0.1, 0.0] and p3["fails_at"] == [0.1, 0.2]
     assert p3["boundaries"] == [[0.0, 0.1]]
     assert [c["hits"] for c in p3["cells"]] == [40, 40, 20, 0, 0]
-    assert entry["claims"]["P2"]["boundaries"] == []
-    assert entry["claims"]["P2"]["fails_at"] == []
-    p4 = entry["claims"]["P4"]
+    p2 = entries[4, ("P1", "P2")]["claims"]["P2"]
+    assert p2["boundaries"] == [] and p2["fails_at"] == [] and len(p2["holds_at"]) == 5
+    assert entries[1, ("P1", "P3")]["claims"]["P1"]["fails_at"] == []  # all converged
+    p4 = entries[None, ("P4",)]["claims"]["P4"]
     assert len(p4["holds_at"]) == 5 and p4["boundaries"] == []
     assert all(c["diff"] == pytest.approx(-1.0) for c in p4["cells"])
     # a change back and forth gives two brackets
     ds2 = _synthetic({0.0: 40, 0.1: 0, 0.2: 40})
-    assert claim_boundaries(ds2)[0]["claims"]["P3"]["boundaries"] == [[0.0, 0.1], [0.1, 0.2]]
+    (e1,) = [e for e in claim_boundaries(ds2) if e["setting"].get("batch_size") == 1]
+    assert e1["claims"]["P3"]["boundaries"] == [[0.0, 0.1], [0.1, 0.2]]
 
 
 CONFIG = """

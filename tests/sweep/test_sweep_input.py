@@ -178,6 +178,25 @@ def test_a_task_that_raises_is_marked_failed_and_retried(tmp_path: Path) -> None
     assert seen[1] == (False, None)
 
 
+def test_a_task_that_raises_on_dask_is_marked_failed(tmp_path: Path) -> None:
+    """The same on a Dask LocalCluster (worker processes: the error crosses by pickle)."""
+    distributed = pytest.importorskip("distributed")
+    from proofs_check.sweep import parse_config
+    from proofs_check.sweep.config import Task
+    from proofs_check.sweep.runner import _run_dask
+
+    task = parse_config(GOOD).tasks()[0]
+    broken = Task(task.point, 0, 2, {**task.spec, "kernel": "gpu"})
+    seen: dict[bool, tuple[object, object]] = {}
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1",
+                                  dashboard_address=None, processes=True) as cluster:
+        used = _run_dask([broken, task], cluster.scheduler_address,
+                         lambda t, rec, err: seen.update({t is broken: (rec is None, err)}))
+    assert used == 1
+    assert seen[True][0] is True and "kernel='gpu' must be" in str(seen[True][1])
+    assert seen[False] == (False, None)
+
+
 def test_errors_cross_process_boundaries_whole() -> None:
     """A DomainError raised in a worker comes back by pickle with its fields (a broken
     __reduce__ turned one bad task into a dead process pool)."""
