@@ -67,21 +67,13 @@ def load_data_matrix(path: str, d: int, n: int) -> DataSpec:
     """The data matrix in a .npy file (shape (d, n), points as columns; never unpickled)."""
     if d * n > MAX_DATA_ENTRIES:
         raise DomainError("data", path, f"a matrix of at most {MAX_DATA_ENTRIES} entries")
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except OSError as exc:
-        raise DomainError("data", path, f"a readable .npy file ({exc.strerror or exc})"
-                          ) from None
-    except ValueError:
-        raise DomainError("data", path, "a valid .npy file holding one float array "
-                          "(pickled objects are never loaded)") from None
-    if not isinstance(arr, np.ndarray) or not (np.issubdtype(arr.dtype, np.integer)
-                                               or np.issubdtype(arr.dtype, np.floating)):
-        raise DomainError("data", path, "a .npy file holding one real array")
+    from .io import load_real_array
+
+    arr = load_real_array("data", path)
     if arr.shape != (d, n):
         raise DomainError("data", f"{path} of shape {arr.shape}",
                           f"a (d, n) = ({d}, {n}) array whose columns are the points")
-    return DataSpec(matrix=tuple(tuple(float(v) for v in row) for row in arr.astype(float)))
+    return DataSpec(matrix=tuple(tuple(float(v) for v in row) for row in arr))
 
 
 def _no_underflow(method: _F) -> _F:

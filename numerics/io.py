@@ -59,6 +59,7 @@ __all__ = [
     "atomic_file",
     "atomic_write",
     "git_commit",
+    "load_real_array",
     "load_run",
     "output_path",
     "provenance",
@@ -159,6 +160,25 @@ def atomic_directory(path: str | os.PathLike[str], overwrite: bool = False
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
+
+
+def load_real_array(name: str, path: str) -> np.ndarray:
+    """The one real array of a .npy file, as float64 (``allow_pickle=False``: a pickled
+    object is refused, never loaded); a :class:`theory.domain.DomainError` naming ``name``
+    otherwise."""
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except OSError as exc:
+        raise DomainError(name, path, f"a readable .npy file ({exc.strerror or exc})"
+                          ) from None
+    except ValueError:
+        raise DomainError(name, path, "a valid .npy file holding one float array "
+                          "(pickled objects are never loaded)") from None
+    if not isinstance(arr, np.ndarray) or not (np.issubdtype(arr.dtype, np.integer)
+                                               or np.issubdtype(arr.dtype, np.floating)):
+        raise DomainError(name, path, "a .npy file holding one real (integer or float) "
+                          "array")
+    return np.asarray(arr, dtype=float)
 
 
 def version() -> str:

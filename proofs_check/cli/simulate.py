@@ -20,8 +20,6 @@ import dataclasses
 import sys
 from typing import Any
 
-import numpy as np
-
 from numerics.config import ENGINES, KERNELS, SCHEDULES, SimConfig
 from numerics.data import DataSpec, load_data_matrix
 from theory.domain import DomainError
@@ -120,22 +118,6 @@ def config_from(args: argparse.Namespace) -> SimConfig:
     )
 
 
-def _load_init(path: str) -> np.ndarray:
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except OSError as exc:
-        raise DomainError("init", path, f"a readable .npy file ({exc.strerror or exc})"
-                          ) from None
-    except ValueError:
-        raise DomainError("init", path, "a valid .npy file holding one float array "
-                          "(pickled objects are never loaded)") from None
-    if not isinstance(arr, np.ndarray) or not (np.issubdtype(arr.dtype, np.integer)
-                                               or np.issubdtype(arr.dtype, np.floating)):
-        raise DomainError("init", path, "a .npy file holding one real (integer or float) "
-                          "array")
-    return np.asarray(arr, dtype=float)
-
-
 def _warn_if_unstable(config: SimConfig) -> None:
     """A warning on stderr when gamma = eta/b is not below the stability bound."""
     from numerics.formulas import stability_bound
@@ -179,12 +161,12 @@ def run(args: argparse.Namespace) -> int:
     (--data-rho) or given points (--data); there the loss, its minimum and the Hessian
     trace are computed from w by definition (numerics.data; derived, not the paper's).
     """
-    from numerics.io import output_path, save_run
+    from numerics.io import load_real_array, output_path, save_run
     from numerics.sgd import run as run_sgd
 
     config = config_from(args)
     save = None if args.save is None else output_path("save", args.save, ".npz")
-    init = None if args.init is None else _load_init(args.init)
+    init = None if args.init is None else load_real_array("init", args.init)
     _warn_if_unstable(config)
     res = run_sgd(config, init=init, progress=progress(args), **resources_from(args))
     if save is not None:

@@ -223,13 +223,18 @@ def _value(table: str, key: str, value: Any, kind: type) -> Any:
     return value
 
 
-def _grid(table: Any) -> dict[str, list[Any]]:
+def _known_keys(name: str, table: Any, allowed: Any, what: str) -> None:
+    """``table`` is a TOML table whose keys are all in ``allowed``."""
     if not isinstance(table, dict):
-        raise SweepConfigError("[grid] must be a table of lists", "grid")
+        raise SweepConfigError(f"[{name}] must be {what}", name)
     for key in table:
-        if key not in GRID_KEYS:
-            raise SweepConfigError(f"[grid] {key}: unknown key (allowed: "
-                                   f"{', '.join(GRID_KEYS)})", key)
+        if key not in allowed:
+            raise SweepConfigError(f"[{name}] {key}: unknown key (allowed: "
+                                   f"{', '.join(allowed)})", key)
+
+
+def _grid(table: Any) -> dict[str, list[Any]]:
+    _known_keys("grid", table, GRID_KEYS, "a table of lists")
     for key in REQUIRED_GRID:
         if key not in table:
             raise SweepConfigError(f"[grid] {key}: missing (required: "
@@ -250,12 +255,7 @@ def _grid(table: Any) -> dict[str, list[Any]]:
 
 
 def _run(table: Any) -> dict[str, Any]:
-    if not isinstance(table, dict):
-        raise SweepConfigError("[run] must be a table", "run")
-    for key in table:
-        if key not in RUN_KEYS:
-            raise SweepConfigError(f"[run] {key}: unknown key (allowed: "
-                                   f"{', '.join(RUN_KEYS)})", key)
+    _known_keys("run", table, RUN_KEYS, "a table")
     out: dict[str, Any] = {}
     for key, (kind, default) in RUN_KEYS.items():
         if key not in table:
