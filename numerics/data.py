@@ -69,7 +69,7 @@ def load_data_matrix(path: str, d: int, n: int) -> DataSpec:
         raise DomainError("data", path, f"a matrix of at most {MAX_DATA_ENTRIES} entries")
     from .io import load_real_array
 
-    arr = load_real_array("data", path)
+    arr = load_real_array("data", path, max_entries=d * n)
     if arr.shape != (d, n):
         raise DomainError("data", f"{path} of shape {arr.shape}",
                           f"a (d, n) = ({d}, {n}) array whose columns are the points")

@@ -162,12 +162,13 @@ def atomic_directory(path: str | os.PathLike[str], overwrite: bool = False
         raise
 
 
-def load_real_array(name: str, path: str) -> np.ndarray:
+def load_real_array(name: str, path: str, max_entries: int | None = None) -> np.ndarray:
     """The one real array of a .npy file, as float64 (``allow_pickle=False``: a pickled
     object is refused, never loaded); a :class:`theory.domain.DomainError` naming ``name``
-    otherwise."""
+    otherwise.  The file is mapped first, so an array of more than ``max_entries`` entries
+    is refused before it is read into memory."""
     try:
-        arr = np.load(path, allow_pickle=False)
+        arr = np.load(path, allow_pickle=False, mmap_mode="r")
     except OSError as exc:
         raise DomainError(name, path, f"a readable .npy file ({exc.strerror or exc})"
                           ) from None
@@ -178,7 +179,10 @@ def load_real_array(name: str, path: str) -> np.ndarray:
                                                or np.issubdtype(arr.dtype, np.floating)):
         raise DomainError(name, path, "a .npy file holding one real (integer or float) "
                           "array")
-    return np.asarray(arr, dtype=float)
+    if max_entries is not None and arr.size > max_entries:
+        raise DomainError(name, f"{path} with {arr.size} entries",
+                          f"an array of at most {max_entries} entries")
+    return np.array(arr, dtype=float)
 
 
 def version() -> str:

@@ -166,7 +166,8 @@ def run(args: argparse.Namespace) -> int:
 
     config = config_from(args)
     save = None if args.save is None else output_path("save", args.save, ".npz")
-    init = None if args.init is None else load_real_array("init", args.init)
+    init = None if args.init is None else load_real_array(
+        "init", args.init, max_entries=config.seeds * config.d)
     _warn_if_unstable(config)
     res = run_sgd(config, init=init, progress=progress(args), **resources_from(args))
     if save is not None:

@@ -232,6 +232,8 @@ def test_cli_data_file(tmp_path, monkeypatch: pytest.MonkeyPatch,  # type: ignor
     cases = {
         "wrong.npy": (np.ones((3, 6)), "of shape (3, 6)"),
         "pickled.npy": (np.array([{"a": 1}], dtype=object), "pickled objects are never loaded"),
+        # refused from the header (the file is mapped, not read) when it holds too much
+        "big.npy": (np.ones((60, 60)), "with 3600 entries' must be an array of at most 18"),
     }
     for name, (arr, where) in cases.items():
         np.save(tmp_path / name, arr, allow_pickle=True)
