@@ -55,6 +55,11 @@ SIMULATE = {
     "--relu-prime-at-zero": _ints(-1, 2), "--support-threshold": _reals(-1.0, 1.0),
     "--save": PATHS, "--init": st.sampled_from(["init.npy", "complex.npy", "text.npy",
                                                 "big.npy", "missing.npy"]),
+    "--data-norms": st.one_of(st.sampled_from(["1,1,1", "1,2,0.5", "1,2", "1,-1,1",
+                                               "nan,1,1", "1,,1"]), GARBAGE),
+    "--data-rho": _reals(-1.0, 1.0),
+    "--data": st.sampled_from(["data.npy", "init.npy", "complex.npy", "text.npy",
+                               "missing.npy"]),
 }
 LAMPERTI = {
     "--c": _reals(-5.0, 5.0), "--s2": _reals(-1.0, 4.0), "--paths": _ints(-1, 200),
@@ -79,6 +84,19 @@ BENCH = {
     "--steps": _ints(-1, 20), "--steps-full": _ints(-1, 10), "--naive-seeds": _ints(-1, 3),
     "--naive-steps": _ints(-1, 10), "--repeat": _ints(-1, 2),
 }
+SWEEP_LINES = st.sampled_from([
+    "d = [6]", "d = []", "d = [2]", "d = ['x']", "d = 6", "n = [3, 3]", "n = [0]",
+    "batch_size = [4]", "batch_size = [1.5]", "step_size = [-0.1]", "step_size = [1e308]",
+    "step_size = [nan]", "data_rho = [0.2]", "data_rho = [-0.9]", "data_norm_ratio = [0.5]",
+    "schedule = ['full']", "activation = ['tanh']", "bogus = [1]", "init_scale = [inf]",
+    "relu_prime_at_zero = [2]", "d = [1_000_000_000]",
+])
+SWEEP_RUN_LINES = st.sampled_from([
+    "seeds = 0", "seeds = 2", "steps = -1", "steps = 3", "root_seed = -1", "root_seed = 2",
+    "seeds_per_task = 1", "engine = 'gpu'", "engine = 'full'", "kernel = 'numpy'",
+    "support_threshold = 2.0", "escape_level = -1.0", "records = 0", "bogus = 1",
+    "seeds = 1000000000",
+])
 FLAGS = {"simulate": ["--json"], "lamperti": ["--json", "--no-simulate"],
          "birth-death": ["--json"], "sgd-log-ratio": ["--json"], "derive": [],
          "bench": ["--json", "--no-compiled", "--no-startup"]}
@@ -114,19 +132,26 @@ def _argv(draw: st.DrawFn, words: list[str], options: dict[str, st.SearchStrateg
     return argv + (LIMITS if limits else [])
 
 
-@contextlib.contextmanager
-def _workdir() -> Iterator[Path]:
-    """A fresh folder with the --init files, as the working directory."""
+def _fill(root: Path) -> None:
+    """The --init and --data files, and a subfolder."""
     import numpy as np
 
+    np.save(root / "init.npy", np.full(6, 0.3))
+    np.save(root / "complex.npy", np.ones(6) + 1j)
+    np.save(root / "big.npy", np.full(6, 1e200))
+    np.save(root / "data.npy", np.eye(6)[:, :3] * 2.0)
+    (root / "text.npy").write_text("not an array", encoding="utf-8")
+    (root / "sub").mkdir()
+
+
+@contextlib.contextmanager
+def _workdir(root: Path | None = None) -> Iterator[Path]:
+    """A fresh folder with the --init files (or ``root``, kept), as the working directory."""
     old = Path.cwd()
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        np.save(root / "init.npy", np.full(6, 0.3))
-        np.save(root / "complex.npy", np.ones(6) + 1j)
-        np.save(root / "big.npy", np.full(6, 1e200))
-        (root / "text.npy").write_text("not an array", encoding="utf-8")
-        (root / "sub").mkdir()
+    with contextlib.ExitStack() as stack:
+        if root is None:
+            root = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            _fill(root)
         os.chdir(root)
         try:
             yield root
@@ -134,9 +159,9 @@ def _workdir() -> Iterator[Path]:
             os.chdir(old)
 
 
-def _run(argv: list[str]) -> None:
+def _run(argv: list[str], root: Path | None = None) -> None:
     out, err = io.StringIO(), io.StringIO()
-    with _workdir() as root, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with _workdir(root) as root, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             code = main(argv)
         except SystemExit as exc:  # argparse's own exit (usage errors, --help)
@@ -189,6 +214,28 @@ def test_derive_never_tracebacks(argv: list[str]) -> None:
 @given(_argv(["bench"], BENCH, FLAGS["bench"], limits=True))
 def test_bench_never_tracebacks(argv: list[str]) -> None:
     _run(argv)
+
+
+@given(st.lists(SWEEP_LINES, max_size=3), st.lists(SWEEP_RUN_LINES, max_size=2),
+       st.sampled_from([[], ["--workers", "1"], ["--workers", "0"], ["--workers", "x"],
+                        ["--scheduler", ""], ["--out"]]),
+       st.sampled_from(["sweep", "sub", "missing/sweep", "/proc/sweep", ""]))
+def test_sweep_never_tracebacks(grid: list[str], run: list[str], extra: list[str],
+                                out: str) -> None:
+    # a valid tiny sweep with up to three grid lines and two run lines redrawn (TOML keeps
+    # the first of a repeated key only as an error: a duplicate key is itself bad input);
+    # then status, collect and plot of the same folder
+    text = "\n".join(["[grid]", *grid, "d = [6]", "n = [3]", "batch_size = [1]",
+                      "step_size = [0.1]", "[run]", *run, "seeds = 1", "steps = 3",
+                      "root_seed = 1"])
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        _fill(root)
+        (root / "c.toml").write_text(text, encoding="utf-8")
+        for argv in (["sweep", "run", "c.toml", "--out", out, "--no-progress", *extra],
+                     ["sweep", "status", out, "--json"], ["sweep", "collect", out],
+                     ["sweep", "plot", out]):
+            _run(argv, root)
 
 
 @given(st.lists(st.sampled_from(["--claims", "nope", "loss.coordinates,", ",", "--report",
