@@ -36,6 +36,9 @@ REDUCED_RATE = 1e7
 """Seed-steps per second of the reduced engine at b = 1 (optimistic; ~2x the measured)."""
 FULL_RATE = 4e9
 """Seed-coordinate-steps per second of the full engine (optimistic)."""
+DATA_RATE = 2e10
+"""Full engine on non-orthonormal data (``config.data``): seed-steps times d n per second,
+the two (seeds, d) x (d, n) products of a step (optimistic; ~2x the measured)."""
 WALK_RATE = 2e8
 """Path-steps per second of the walk simulator (optimistic)."""
 _F8 = 8
@@ -143,6 +146,8 @@ def estimate_run(config: Any, basis: bool = False, init: bool = False) -> Estima
     total = s * per_seed + chunk_seeds * working + extra + _OVERHEAD
     work = float(s) * t * b
     seconds = work * d / FULL_RATE if full else work / REDUCED_RATE
+    if getattr(config, "data", None) is not None:
+        seconds += float(s) * t * d * n / DATA_RATE
     if full and s * _F8 * 7 * d > 0.5 * (s * per_seed + chunk_seeds * working):
         memory = ("d", d)
     elif n * _F8 * 4 > per_seed * 0.5 and s < n:

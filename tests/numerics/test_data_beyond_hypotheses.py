@@ -252,3 +252,16 @@ def test_conventions_reach_the_trace() -> None:
     t0 = data.trace(w, Conventions(activation="relu", relu_prime_at_zero=0))[0]
     t1 = data.trace(w, Conventions(activation="relu", relu_prime_at_zero=1))[0]
     assert abs((t1 - t0) - (1.0 - 2.0) * 4.0 / 2) < 1e-12
+
+
+def test_time_guard_counts_the_data_products() -> None:
+    # a step on general data costs two (seeds, d) x (d, n) products: a run that the guard
+    # lets through on orthonormal data is refused on correlated data of the same size
+    from numerics.config import SimConfig
+    from numerics.resources import ResourceError, estimate_run, require
+
+    size = dict(d=4000, n=2000, batch_size=10, step_size=0.1, steps=100_000, seeds=100,
+                engine="full")
+    require(estimate_run(SimConfig(**size)), None, 3600.0)
+    with pytest.raises(ResourceError, match=r"max-seconds|max_seconds"):
+        require(estimate_run(SimConfig(**size, data=DataSpec(rho=0.1))), None, 3600.0)
