@@ -192,7 +192,6 @@ def validate_data(spec: object, d: int, n: int, engine: str) -> DataSpec | None:
     return DataSpec(norms=norms, rho=rho)
 
 
-
 @dataclass(frozen=True)
 class SimConfig:
     """Everything that determines a batch of SGD runs (validated on creation).

@@ -223,6 +223,7 @@ def _run_local(todo: list[Task], workers: int, report: Report) -> None:
                                                 initializer=_limit_threads) as pool:
         pending: dict[Future[dict[str, Any]], Task] = {}
         queue = list(reversed(todo))
+        reported = False
         try:
             while queue or pending:
                 while queue and len(pending) < 2 * workers:  # a short queue: Ctrl-C is quick
@@ -236,7 +237,9 @@ def _run_local(todo: list[Task], workers: int, report: Report) -> None:
                         raise SweepAborted(
                             "a worker process died (killed, or out of memory) while running "
                             f"task {task.key}; the finished tasks are kept: run the same "
-                            "command again to resume")
+                            "command again to resume" + ("" if reported or not _from_script()
+                                                        else _GUARD_HINT))
+                    reported = True
                     report(task, None if exc else fut.result(),
                            None if exc is None else _error_line(exc))
         except BaseException:
@@ -244,6 +247,21 @@ def _run_local(todo: list[Task], workers: int, report: Report) -> None:
                 fut.cancel()
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+_GUARD_HINT = (" (called from a Python script? The workers are spawned processes that "
+               "import it: keep its calls under 'if __name__ == \"__main__\":')")
+"""Added when the pool breaks before any task came back in a process started from a
+script: the usual cause is a script without the guard, whose workers fail importing it."""
+
+
+def _from_script() -> bool:
+    """Is ``__main__`` a user's script (not the ``aesgd`` command or ``python -m``)?"""
+    main = sys.modules.get("__main__")
+    file = getattr(main, "__file__", None)
+    spec = getattr(main, "__spec__", None)
+    return (file is not None and spec is None
+            and os.path.basename(file) not in ("aesgd", "aesgd.exe", "pytest"))
 
 
 def _run_dask(todo: list[Task], scheduler: str, report: Report) -> int:

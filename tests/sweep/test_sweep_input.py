@@ -224,3 +224,37 @@ def test_sweep_bench_reports_rates_and_speedup(capsys: pytest.CaptureFixture[str
     assert out["speedup"] == pytest.approx(out["seed_steps_per_s"]["2"]
                                            / out["seed_steps_per_s"]["1"])
     assert isinstance(out["target_met"], bool)
+
+
+UNGUARDED = """
+from proofs_check.sweep import parse_config
+from proofs_check.sweep.runner import run_sweep
+CONFIG = {config!r}
+{guard}run_sweep(parse_config(CONFIG), "out", workers=2, progress=False)
+"""
+
+
+def test_a_dead_worker_pool_stops_the_sweep_with_the_script_hint(tmp_path: Path) -> None:
+    """From a script without the ``__main__`` guard the spawned workers die importing it:
+    the sweep stops with SweepAborted, which says so (the README's Python API note); with
+    the guard the same script runs every task."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    script = tmp_path / "unguarded.py"
+    script.write_text(UNGUARDED.format(config=GOOD, guard=""), "utf-8")
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("proofs_check.sweep.runner.SweepAborted: a worker process died")
+    assert "if __name__ == \"__main__\":" in last
+    assert not list((tmp_path / "out" / "tasks").glob("*.json"))
+
+    script.write_text(UNGUARDED.format(config=GOOD, guard='if __name__ == "__main__":\n    '),
+                      "utf-8")
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert len(list((tmp_path / "out" / "tasks").glob("*.json"))) == 2
