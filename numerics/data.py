@@ -105,7 +105,11 @@ class Data:
         s = np.ones(n) if spec.norms is None else np.array(spec.norms, dtype=float)
         corr = np.full((n, n), spec.rho)
         np.fill_diagonal(corr, 1.0)
-        low = np.linalg.cholesky(corr * np.outer(s, s))
+        try:
+            low = np.linalg.cholesky(corr * np.outer(s, s))
+        except np.linalg.LinAlgError:
+            raise DomainError("data_rho", spec.rho, "a value whose Gram matrix (with these "
+                              "norms) is positive definite in floating point") from None
         x = np.zeros((d, n))
         x[:n] = low.T
         return cls(x)

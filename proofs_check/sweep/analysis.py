@@ -7,11 +7,15 @@ returns JSON-ready records; :mod:`proofs_check.sweep.plot` draws them.  The stat
 * **phase**: per grid point, P(1-sparse by T) = P(support = 1 at step T) over its seeds,
   with a Wilson interval (diverged runs count as not sparse, and are counted apart);
 * **time to sparsity**: for each of ``n``, ``batch_size``, ``step_size`` with two or more
-  values, least squares of log T_esc (T_esc = first record step with top gap >= the escape
-  level, runs that escaped only) on log x with one intercept per setting of the other grid
-  keys; the exponent with a normal 95% interval, beside the exponent of the same regression
-  of log(1 / ``walk.variance_scale``) (the diffusive prediction T ~ 1/Var, a heuristic:
-  SPEC ``walk.variance_scale``);
+  values, a log-normal regression of T_esc (the first step with top gap >= the escape
+  level) on log x with one intercept per setting of the other grid keys, fitted by maximum
+  likelihood with each run's escape known only to lie between two record steps (interval
+  censoring) and runs that had not escaped by T right-censored at T (dropping them would
+  bias the slow cells' times down and flatten the exponents); the exponent with a Wald 95%
+  interval from the observed information, beside the exponent of the least-squares
+  regression of log(1 / ``walk.variance_scale``) at the same points (the diffusive
+  prediction T ~ 1/Var, a heuristic for the random schedule on orthonormal data: SPEC
+  ``walk.variance_scale``);
 * **winner law**: among 1-sparse runs with at least two initially active coordinates, the
   distribution of the winner's initial rank (Wilson intervals) against the uniform law over
   the active set, and the profile log-likelihood of the laws P(j) ~ m_j(0)^k over
@@ -21,12 +25,16 @@ returns JSON-ready records; :mod:`proofs_check.sweep.plot` draws them.  The stat
   the rate standing for P1, P2 or P3 (:data:`CLAIM_RATES`) with its Wilson interval; a
   claim holds at a value when the interval lies above 1/2, fails when below, and each
   change of verdict is bracketed by the neighbouring decided values; P4 as the difference
-  of mean traces (b = n minus b < n) with a Welch interval.
+  of mean traces (b = n minus b < n) with a Welch interval (t quantile, Welch-Satterthwaite
+  degrees of freedom).
+
+Numeric grid keys are taken in increasing order, whatever order the config lists them in.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from typing import Any
 
@@ -37,6 +45,20 @@ __all__ = ["BOUNDARY_KEYS", "CLAIM_RATES", "SCALING_KEYS", "claim_boundaries", "
 
 SCALING_KEYS = ("n", "batch_size", "step_size")
 _Z95 = 1.959963984540054
+
+
+def _ordered(ds: Any) -> Any:
+    """``ds`` with every numeric grid coordinate in increasing order."""
+    keys = [k for k in ds["support"].dims
+            if k != "seed" and np.issubdtype(ds[k].dtype, np.number)]
+    return ds.sortby(keys) if keys else ds
+
+
+def _t95(dof: float) -> float:
+    """The two-sided 95% quantile of Student's t with ``dof`` degrees of freedom."""
+    from scipy import stats
+
+    return float(stats.t.ppf(0.975, dof))
 
 
 def _others(ds: Any, keep: tuple[str, ...]) -> list[str]:
@@ -53,6 +75,7 @@ def phase_table(ds: Any) -> list[dict[str, Any]]:
     """One record per grid point: P(1-sparse by T) with its Wilson interval."""
     from numerics.stats import wilson_interval
 
+    ds = _ordered(ds)
     keys = _others(ds, ())
     rows = []
     for setting in _settings(ds, keys):
@@ -74,7 +97,7 @@ def phase_table(ds: Any) -> list[dict[str, Any]]:
 def fit_exponent(x: np.ndarray, y: np.ndarray, group: np.ndarray, min_dof: int = 1
                  ) -> tuple[float, float, float] | None:
     """Least squares slope of y on x with one intercept per group: (slope, low, high) with
-    a normal 95% interval from the residual variance (NaN ends with no residual degrees of
+    a t 95% interval from the residual variance (NaN ends with no residual degrees of
     freedom); None when x does not vary within a group or there are fewer than
     ``min_dof`` residual degrees of freedom (0 for an exact relation such as a
     prediction).
@@ -100,65 +123,184 @@ def fit_exponent(x: np.ndarray, y: np.ndarray, group: np.ndarray, min_dof: int =
         return None
     slope = float(np.sum(xd * yd) / sxx)
     resid = yd - slope * xd
-    se = math.sqrt(float(np.sum(resid * resid)) / dof / sxx) if dof > 0 else math.nan
-    return slope, slope - _Z95 * se, slope + _Z95 * se
+    if dof == 0:
+        return slope, math.nan, math.nan
+    half = _t95(dof) * math.sqrt(float(np.sum(resid * resid)) / dof / sxx)
+    return slope, slope - half, slope + half
+
+
+def _log_interval_mass(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """log(Phi(hi) - Phi(lo)) elementwise, stable in both tails (lo < hi; +-inf allowed)."""
+    from scipy.special import log_ndtr
+
+    flip = lo > 0  # upper tail: Phi(hi) - Phi(lo) = Phi(-lo) - Phi(-hi)
+    a = np.where(flip, -hi, lo)
+    b = np.where(flip, -lo, hi)
+    la, lb = log_ndtr(a), log_ndtr(b)
+    with np.errstate(divide="ignore"):
+        return np.asarray(lb + np.log1p(-np.exp(la - lb)))
+
+
+def fit_censored(low: np.ndarray, high: np.ndarray, x: np.ndarray, group: np.ndarray
+                 ) -> tuple[float, float, float] | None:
+    """Maximum likelihood slope of y on x with one intercept per group when each y is known
+    only to lie in (low, high] (interval censoring; ``high = inf``: right-censored), under
+    y ~ N(alpha_g + beta x, sigma^2): (beta, low, high) with a Wald 95% interval from the
+    observed information (a finite-difference Hessian of the analytic gradient).  None when
+    x does not vary within a group, or the fit does not converge.
+
+    With exact observations (narrow intervals) it is least squares:
+
+    >>> x = np.log([1.0, 2.0, 4.0, 8.0] * 2)
+    >>> y = 1.5 * x + np.repeat([0.0, 2.0], 4) + np.array([0.1, -0.1, 0.05, -0.05] * 2)
+    >>> beta, lo, hi = fit_censored(y - 1e-6, y + 1e-6, x, np.repeat([0, 1], 4))
+    >>> round(beta, 4) == round(fit_exponent(x, y, np.repeat([0, 1], 4))[0], 4)
+    True
+    """
+    from scipy.optimize import minimize
+
+    xs = np.asarray(x, dtype=float)
+    labels, gi = np.unique(np.asarray(group), return_inverse=True)
+    g = labels.size
+    xd = xs - np.bincount(gi, xs)[gi] / np.bincount(gi)[gi]
+    if float(np.sum(xd * xd)) <= 1e-12:
+        return None
+    lo = np.asarray(low, dtype=float)
+    hi = np.asarray(high, dtype=float)
+
+    def nll_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        alpha, beta, log_s = theta[:g], theta[g], theta[g + 1]
+        sigma = math.exp(log_s)
+        mu = alpha[gi] + beta * xs
+        zl, zu = (lo - mu) / sigma, (hi - mu) / sigma
+        logp = _log_interval_mass(zl, zu)
+
+        def ratio(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            finite = np.isfinite(z)
+            zz = np.where(finite, z, 0.0)
+            r = np.where(finite, np.exp(-0.5 * zz * zz - 0.5 * math.log(2 * math.pi)
+                                        - logp), 0.0)
+            return r, r * zz
+
+        ru, rzu = ratio(zu)
+        rl, rzl = ratio(zl)
+        d_mu = -(ru - rl) / sigma  # d log p / d mu
+        d_ls = -(rzu - rzl)        # d log p / d log sigma
+        grad = np.concatenate([-np.bincount(gi, d_mu, minlength=g), [-np.sum(d_mu * xs)],
+                               [-np.sum(d_ls)]])
+        return float(-np.sum(logp)), grad
+
+    mid = np.where(np.isfinite(hi), hi, lo)
+    mid = np.where(np.isfinite(mid), mid, 0.0)
+    beta0 = float(np.sum(xd * (mid - np.bincount(gi, mid)[gi] / np.bincount(gi)[gi]))
+                  / np.sum(xd * xd))
+    alpha0 = np.bincount(gi, mid - beta0 * xs) / np.bincount(gi)
+    spread = float(np.std(mid - alpha0[gi] - beta0 * xs))
+    theta0 = np.concatenate([alpha0, [beta0], [math.log(max(spread, 0.05))]])
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        res = minimize(nll_grad, theta0, jac=True, method="L-BFGS-B",
+                       options={"maxiter": 5000, "ftol": 1e-13, "gtol": 1e-9})
+        if not np.all(np.isfinite(res.x)) or not math.isfinite(res.fun):
+            return None
+        p = theta0.size
+        hess = np.empty((p, p))
+        for j in range(p):
+            step = 1e-5 * max(1.0, abs(float(res.x[j])))
+            e = np.zeros(p)
+            e[j] = step
+            hess[:, j] = (nll_grad(res.x + e)[1] - nll_grad(res.x - e)[1]) / (2 * step)
+    hess = 0.5 * (hess + hess.T)
+    try:
+        cov = np.linalg.inv(hess)
+    except np.linalg.LinAlgError:
+        return None
+    var_beta = float(cov[g, g])
+    if not (math.isfinite(var_beta) and var_beta > 0):
+        return None
+    beta = float(res.x[g])
+    half = _Z95 * math.sqrt(var_beta)
+    return beta, beta - half, beta + half
 
 
 def time_to_sparsity(ds: Any) -> list[dict[str, Any]]:
-    """The fitted exponent of T_esc in each scaling key with two or more values, beside the
-    exponent of 1/variance_scale at the same grid points, and the cells (for the figure)."""
+    """The fitted exponent of T_esc in each scaling key with two or more values (module
+    text: censored log-normal regression), beside the exponent of 1/variance_scale at the
+    same grid points, and the cells (for the figure)."""
     from numerics.formulas import variance_scale
+    from numerics.sgd_walk import record_grid
 
+    ds = _ordered(ds)
     var = variance_scale()
+    run = json.loads(ds.attrs["run"])
+    grid = np.asarray(record_grid(run["steps"], run["records"]), dtype=float)
+    previous = dict(zip(grid[1:].tolist(), grid[:-1].tolist(), strict=True))
     out = []
     for key in SCALING_KEYS:
         if key not in ds.dims or ds.sizes[key] < 2:
             continue
         others = _others(ds, (key,))
+        lows: list[float] = []
+        highs: list[float] = []
         xs: list[float] = []
-        ys: list[float] = []
         groups: list[int] = []
         px: list[float] = []
         py: list[float] = []
         pg: list[int] = []
         cells = []
         for gi, setting in enumerate(_settings(ds, others)):
+            block = []
             for x in ds[key].values.tolist():
                 point = {**setting, key: x}
                 if point["batch_size"] >= point["n"]:
                     continue  # full batch: G is invariant (gd.ratio_invariance), no escape
-                t = ds.sel(point)["escape_time"].values
-                t = t[t > 0].astype(float)
-                runs = int(np.sum(ds.sel(point)["escape_time"].values >= -1))
-                if t.size < 3:
+                cell = ds.sel(point)
+                status = cell["status"].values
+                t = cell["escape_time"].values
+                ran = np.isin(status, ("converged", "running"))  # diverged, missing: out
+                esc = t[ran & (t > 0)].astype(float)
+                never = int(np.sum(ran & (t == -1)))
+                if esc.size + never == 0:
                     continue
-                logt = np.log(t)
-                mean, lo, hi = _mean_band(logt)
+                block.append((x, point, esc, never))
+            if not any(esc.size for _, _, esc, _ in block):
+                continue  # no run of this setting escaped: its intercept is unbounded
+            for x, point, esc, never in block:
                 pred = -math.log(float(var(point["step_size"], point["n"],
                                            point["batch_size"])))
-                cells.append({**setting, key: x, "escaped": int(t.size), "runs": runs,
-                              "geo_mean": math.exp(mean), "ci": [math.exp(lo), math.exp(hi)],
-                              "log_inv_variance": pred, "group": gi})
-                xs += [math.log(x)] * t.size
-                ys += logt.tolist()
-                groups += [gi] * t.size
+                record: dict[str, Any] = {**setting, key: x, "escaped": int(esc.size),
+                                          "censored": never, "runs": int(esc.size) + never,
+                                          "log_inv_variance": pred, "group": gi}
+                if esc.size >= 3:
+                    mean, lo, hi = _mean_band(np.log(esc))
+                    record.update(geo_mean=math.exp(mean), ci=[math.exp(lo), math.exp(hi)])
+                cells.append(record)
+                below = np.array([previous.get(v, 0.0) for v in esc])
+                with np.errstate(divide="ignore"):
+                    lows += np.log(below).tolist() + [math.log(run["steps"])] * never
+                highs += np.log(esc).tolist() + [math.inf] * never
+                xs += [math.log(x)] * (esc.size + never)
+                groups += [gi] * (esc.size + never)
                 px.append(math.log(x))
                 py.append(pred)
                 pg.append(gi)
-        fit = fit_exponent(np.array(xs), np.array(ys), np.array(groups)) if xs else None
+        fit = fit_censored(np.array(lows), np.array(highs), np.array(xs),
+                           np.array(groups)) if xs else None
         pfit = fit_exponent(np.array(px), np.array(py), np.array(pg), min_dof=0) if px else None
         if fit is None:
             continue
+        escaped = sum(c["escaped"] for c in cells)
         out.append({"key": key, "exponent": fit[0], "ci": [fit[1], fit[2]],
                     "predicted_exponent": None if pfit is None else pfit[0],
-                    "runs_used": len(xs), "cells": cells,
+                    "runs_used": len(xs), "escaped": escaped, "censored": len(xs) - escaped,
+                    "cells": cells,
                     "agrees": None if pfit is None else bool(fit[1] <= pfit[0] <= fit[2])})
     return out
 
 
 def _mean_band(x: np.ndarray) -> tuple[float, float, float]:
+    """The mean of ``x`` with its t 95% interval (at least two values)."""
     m = float(np.mean(x))
-    half = _Z95 * float(np.std(x, ddof=1)) / math.sqrt(x.size)
+    half = _t95(x.size - 1) * float(np.std(x, ddof=1)) / math.sqrt(x.size)
     return m, m - half, m + half
 
 
@@ -170,6 +312,7 @@ def winner_law(ds: Any) -> dict[str, Any] | None:
 
     from .task import LAWS
 
+    ds = _ordered(ds)
     ok = ((ds["support"] == 1) & (ds["status"] != "diverged") & (ds["status"] != "missing")
           & (ds["status"] != "failed") & (ds["active0"] >= 2) & (ds["winner_rank"] >= 1)
           & (ds["batch_size"] < ds["n"]))
@@ -216,7 +359,7 @@ at a grid value when the Wilson 95% interval of its rate lies above 1/2)."""
 
 
 def _bracket(values: list[Any], held: list[bool], failed: list[bool]) -> dict[str, Any]:
-    """Where the verdict changes along ``values`` (in grid order): each change is the pair
+    """Where the verdict changes along ``values`` (in increasing order): each change is the pair
     [a, b] of neighbouring decided values (held at one, failed at the other; undecided
     values, whose interval straddles the threshold, lie between them), so the boundary is
     inside [a, b] at the stated confidence of each end."""
@@ -246,9 +389,10 @@ def _rates_along(ds: Any, key: str, setting: dict[str, Any]) -> dict[str, Any]:
         support = cell["support"].values
         ran = (status != "missing") & (status != "failed")
         full = int(cell["batch_size"]) >= int(cell["n"])
+        shape = (support > 1) if full else (support == 1)  # a diverged run counts as a miss
         rates["P1"].append(_rate_cell(key, v, status == "converged", ran))
         rates["P2" if full else "P3"].append(
-            _rate_cell(key, v, support > 1 if full else support == 1, ran))
+            _rate_cell(key, v, shape & (status != "diverged"), ran))
     claims = {}
     for claim, cells in rates.items():
         usable = [c for c in cells if c["runs"] > 0]
@@ -262,7 +406,8 @@ def _rates_along(ds: Any, key: str, setting: dict[str, Any]) -> dict[str, Any]:
 
 def _flatness_along(ds: Any, key: str, setting: dict[str, Any]) -> dict[str, Any]:
     """P4 along ``key`` (batch sizes pooled within b < n): mean tr H at b = n minus the
-    mean at b < n, with a normal (Welch) 95% interval."""
+    mean at b < n, with a Welch 95% interval (t quantile, Welch-Satterthwaite degrees of
+    freedom)."""
     cells = []
     for v in ds[key].values.tolist():
         cell = ds.sel({**setting, key: v})
@@ -275,8 +420,12 @@ def _flatness_along(ds: Any, key: str, setting: dict[str, Any]) -> dict[str, Any
         a, c = tr[ok & full], tr[ok & ~full]
         if a.size >= 2 and c.size >= 2:
             diff = float(a.mean() - c.mean())
-            se = math.sqrt(float(a.var(ddof=1)) / a.size + float(c.var(ddof=1)) / c.size)
-            cells.append({key: v, "diff": diff, "ci": [diff - _Z95 * se, diff + _Z95 * se]})
+            va, vc = float(a.var(ddof=1)) / a.size, float(c.var(ddof=1)) / c.size
+            se = math.sqrt(va + vc)
+            dof = (va + vc) ** 2 / (va**2 / (a.size - 1) + vc**2 / (c.size - 1)) \
+                if va + vc > 0 else math.inf
+            half = _t95(dof) * se if se > 0 else 0.0
+            cells.append({key: v, "diff": diff, "ci": [diff - half, diff + half]})
     if len(cells) < 2:
         return {}
     return {"P4": {"rate": "mean tr H at b = n minus mean at b < n (holds: interval < 0)",
@@ -291,6 +440,7 @@ def claim_boundaries(ds: Any) -> list[dict[str, Any]]:
     :data:`CLAIM_RATES` with its Wilson 95% interval and the brackets where its verdict
     changes; and per setting of the keys other than the batch size, P4 (full batch
     flatter) as a difference of mean traces.  One record per (key, setting)."""
+    ds = _ordered(ds)
     out = []
     for key in BOUNDARY_KEYS:
         if key not in ds.dims or ds.sizes[key] < 2:

@@ -4,7 +4,8 @@ One dimension per grid key (in the config's order, coordinates its values as lis
 ``seed`` (the seed index of a grid point) and ``law`` (the exponents of
 :data:`proofs_check.sweep.task.LAWS`, for ``winner_loglik`` only).  Data variables: those
 of :data:`proofs_check.sweep.task.VARIABLES`; a task not finished has status ``missing``
-(``failed`` if it raised) and fill values (NaN for floats, -1 for integers).  The data
+(``failed`` if it raised) and fill values (NaN for floats, -1 for integers, -3 for
+``escape_time``, whose -1 means "never escaped").  The data
 variables and coordinates depend only on the configuration: timings, dates, commands and
 hosts are attributes.  netCDF3 through SciPy (``engine="scipy"``), so integers are int32
 and strings fixed-width characters; ``xarray.open_dataset(DIR / "sweep.nc")`` reads it.
@@ -20,13 +21,16 @@ from typing import Any
 import numpy as np
 
 from .config import SweepConfig
-from .runner import failed_path, open_sweep, task_path
-from .task import LAWS, VARIABLES, read_task_file
+from .runner import failed_path, open_sweep, read_runs, task_path
+from .task import LAWS, VARIABLES, read_task_file, seconds_of
 
 __all__ = ["INTEGER_VARIABLES", "collect", "write_collected"]
 
 INTEGER_VARIABLES = ("support", "winner", "escape_time", "winner_rank", "active0")
 _FLOAT_VARIABLES = ("alignment", "loss_gap", "hessian_trace")
+MISSING = {"escape_time": -3}
+"""Fill values of runs not finished where -1 means something (escape_time -1: never
+escaped); every other integer variable is filled with -1, floats with NaN."""
 
 
 def _xarray() -> Any:
@@ -48,7 +52,7 @@ def collect(out: str | os.PathLike[str]) -> Any:
     dims = [*cfg.grid, "seed"]
     shape = [len(v) for v in cfg.grid.values()] + [cfg.run["seeds"]]
     arrays: dict[str, np.ndarray] = {
-        **{k: np.full(shape, -1, dtype=np.int32) for k in INTEGER_VARIABLES},
+        **{k: np.full(shape, MISSING.get(k, -1), dtype=np.int32) for k in INTEGER_VARIABLES},
         **{k: np.full(shape, np.nan) for k in _FLOAT_VARIABLES},
         "winner_loglik": np.full([*shape, len(LAWS)], np.nan),
         "status": np.full(shape, "missing", dtype="<U9"),
@@ -71,9 +75,8 @@ def collect(out: str | os.PathLike[str]) -> Any:
             arrays[k][sl] = np.asarray(values[k], dtype=np.float64)
         arrays["winner_loglik"][sl] = np.asarray(values["winner_loglik"], dtype=np.float64)
         arrays["status"][sl] = np.asarray(values["status"])
-        meta = body.get("meta", {})
-        seconds += float(meta.get("seconds", 0.0) or 0.0)
-        hosts.add(str(meta.get("host", "")))
+        seconds += seconds_of(body)
+        hosts.add(str(body["meta"].get("host", "")))
     coords: dict[str, Any] = {
         k: np.asarray(v, dtype=np.int32 if isinstance(v[0], int) else None)
         for k, v in cfg.grid.items()}
@@ -92,10 +95,7 @@ def _attrs(cfg: SweepConfig, path: Path, seconds: float, hosts: set[str]) -> dic
 
     from numerics.io import git_commit, version
 
-    runs = []
-    log = path / "runs.jsonl"
-    if log.exists():
-        runs = [line for line in log.read_text("utf-8").splitlines() if line.strip()]
+    runs = [json.dumps(entry, sort_keys=True) for entry in read_runs(path)]
     return {
         "title": cfg.name or "aesgd sweep",
         "description": cfg.description,

@@ -206,11 +206,18 @@ class SweepConfig:
                 "digest": self.digest}
 
 
+INT_LIMIT = 2**31 - 1
+"""The largest integer a grid value may be (sweep.nc stores grid coordinates as int32)."""
+
+
 def _value(table: str, key: str, value: Any, kind: type) -> Any:
     where = f"[{table}] {key}"
     if kind is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise SweepConfigError(f"{where}={value!r} must be an integer", key)
+        if table == "grid" and abs(value) > INT_LIMIT:
+            raise SweepConfigError(f"{where}={value!r} must be an integer of at most "
+                                   f"{INT_LIMIT} (2^31 - 1)", key)
         return int(value)
     if kind is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -265,11 +272,12 @@ def _run(table: Any) -> dict[str, Any]:
             out[key] = default
         else:
             out[key] = _value("run", key, table[key], kind)
+    from numerics.config import MAX_STEPS
     from theory.domain import integer, positive, seed
 
     checks = {
-        "seeds": lambda v: integer("seeds", v, 1),
-        "steps": lambda v: integer("steps", v, 1),
+        "seeds": lambda v: integer("seeds", v, 1, INT_LIMIT),
+        "steps": lambda v: integer("steps", v, 1, MAX_STEPS),
         "root_seed": lambda v: seed("root_seed", v),
         "seeds_per_task": lambda v: integer("seeds_per_task", v, 0),
         "escape_level": lambda v: positive("escape_level", v),
@@ -287,14 +295,35 @@ def _check_points(cfg: SweepConfig) -> None:
     """Build the SimConfig of every grid point: an impossible point names its key."""
     from .task import sim_config
 
+    built: set[tuple[Any, ...]] = set()
     for task in cfg.tasks()[:: math.ceil(cfg.run["seeds"] / cfg.seeds_per_task)]:
         try:
-            sim_config(task.spec)
+            sim = sim_config(task.spec)
+            shape = (sim.d, sim.n, sim.data)
+            if sim.data is not None and shape not in built and sim.d * sim.n**2 <= 10**9:
+                from numerics.data import Data
+
+                Data.build(sim.d, sim.n, sim.data)  # the points exist in floating point
+                built.add(shape)
         except DomainError as exc:
-            name = exc.parameter
-            table = "grid" if name in GRID_KEYS else "run"
-            at = ", ".join(f"{k}={v}" for k, v in task.point.items())
-            raise SweepConfigError(f"[{table}] {exc} (at {at})", name) from None
+            raise point_error(exc, task.point) from None
+
+
+PARAMETER_KEYS = {"data_norms": "data_norm_ratio", "record_steps": "records"}
+"""The config key behind a parameter of :class:`numerics.config.SimConfig` that the sweep
+derives from another key (the norms from ``data_norm_ratio``, the record grid from
+``records``)."""
+
+
+def point_error(exc: DomainError, point: dict[str, Any], note: str = "") -> SweepConfigError:
+    """A :class:`SweepConfigError` naming the config key and the grid point of ``exc``."""
+    name = PARAMETER_KEYS.get(exc.parameter, exc.parameter)
+    table = "grid" if name in GRID_KEYS else "run"
+    at = ", ".join(f"{k}={v}" for k, v in point.items())
+    text = str(exc)
+    if name != exc.parameter:
+        text = f"{name} (giving {text})"
+    return SweepConfigError(f"[{table}] {text} (at {at}{note})", name)
 
 
 def parse_config(text: str) -> SweepConfig:
@@ -303,6 +332,8 @@ def parse_config(text: str) -> SweepConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SweepConfigError(f"not valid TOML ({exc})") from None
+    except RecursionError:
+        raise SweepConfigError("not valid TOML for a sweep (nested too deeply)") from None
     for key in data:
         if key not in TOP_KEYS:
             raise SweepConfigError(f"{key}: unknown top-level key (allowed: "

@@ -2,8 +2,9 @@
 
 ``phase.png``              P(1-sparse by T) over (b/n, eta), one panel per setting of the
                            other grid keys, each cell with its Wilson 95% interval
-``time_to_sparsity.png``   T_esc against n, b and eta (geometric means with 95% bands) with
-                           the fitted exponent and the one predicted by walk.variance_scale
+``time_to_sparsity.png``   T_esc against n, b and eta (geometric means of the escaped runs
+                           with t 95% bands) with the exponent of the censored fit and the
+                           one predicted by walk.variance_scale
 ``winner_law.png``         the winner's initial rank against the uniform law, and the
                            profile likelihood of the laws m_j(0)^k
 ``claims.png``             where the claims stop holding (grids along data_rho,
@@ -34,6 +35,7 @@ from .analysis import claim_boundaries, phase_table, time_to_sparsity, winner_la
 __all__ = ["plot_sweep"]
 
 _DPI = 110
+_MAX_PANELS = 6
 _SYMBOLS = {"n": "n", "batch_size": "b", "step_size": "eta"}
 
 
@@ -50,7 +52,12 @@ def _run_command(ds: Any) -> str:
     lines = [line for line in str(ds.attrs.get("runs_log", "")).splitlines() if line]
     if not lines:
         return "aesgd sweep run CONFIG --out DIR"
-    command = json.loads(lines[-1]).get("command") or []
+    try:
+        command = json.loads(lines[-1]).get("command") or []
+    except (ValueError, AttributeError):
+        command = []
+    if not isinstance(command, list):
+        command = []
     return " ".join(str(c) for c in command) or "aesgd sweep run CONFIG --out DIR"
 
 
@@ -63,7 +70,9 @@ def _save(fig: Any, path: Path, ds: Any, argv: list[str] | None) -> None:
     engine = fig.get_layout_engine()
     if engine is not None:  # keep the foot clear of the axes
         engine.set(rect=(0, 0.06, 1, 0.94))
-    fig.text(0.01, 0.005, foot, fontsize=5.5, ha="left", va="bottom", wrap=True)
+    # names and paths are text: '$' escaped (parse_math=False is ignored when wrapping)
+    fig.text(0.01, 0.005, foot.replace("$", r"\$"), fontsize=5.5, ha="left", va="bottom",
+             wrap=True)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=_DPI,
                 metadata={"Software": None, "Description": str(ds.attrs.get("config_toml")),
@@ -83,7 +92,14 @@ def _phase(rows: list[dict[str, Any]], ds: Any, path: Path, argv: list[str] | No
     panels: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         panels.setdefault(_panel_title(r, varying), []).append(r)
-    names = list(panels)[:6]
+    if not panels:
+        fig, ax = plt.subplots(figsize=(5.0, 3.0), layout="constrained")
+        ax.text(0.5, 0.5, "no finished runs yet (aesgd sweep status DIR)", ha="center",
+                va="center", fontsize=9)
+        ax.set_axis_off()
+        _save(fig, path, ds, argv)
+        return
+    names = list(panels)[:_MAX_PANELS]
     cols = min(3, len(names))
     fig, axes = plt.subplots(math.ceil(len(names) / cols), cols, squeeze=False,
                              figsize=(4.2 * cols, 3.8 * math.ceil(len(names) / cols) + 0.4),
@@ -119,8 +135,10 @@ def _phase(rows: list[dict[str, Any]], ds: Any, path: Path, argv: list[str] | No
         fig.colorbar(img, ax=ax, label="P(1-sparse by T)")
     for ax in axes.ravel()[len(names):]:
         ax.set_visible(False)
+    shown = "" if len(panels) <= len(names) else (
+        f"\nthe first {len(names)} of {len(panels)} panels (every cell: findings.json)")
     fig.suptitle(f"P(support = 1 at T = {json.loads(ds.attrs['run'])['steps']}) with Wilson "
-                 "95% intervals", fontsize=9)
+                 f"95% intervals{shown}", fontsize=9)
     _save(fig, path, ds, argv)
 
 
@@ -134,13 +152,17 @@ def _scaling(fits: list[dict[str, Any]], ds: Any, path: Path, argv: list[str] | 
         key = fit["key"]
         groups: dict[int, list[dict[str, Any]]] = {}
         for c in fit["cells"]:
-            groups.setdefault(c["group"], []).append(c)
+            if "geo_mean" in c:  # three or more escaped runs
+                groups.setdefault(c["group"], []).append(c)
         for cells in list(groups.values())[:8]:
             x = [c[key] for c in cells]
+            label = ", ".join(f"{k}={cells[0][k]}" for k in ds["support"].dims
+                              if k not in (key, "seed") and ds.sizes[k] > 1)
             m = [c["geo_mean"] for c in cells]
             lo = [max(c["geo_mean"] - c["ci"][0], 0) for c in cells]
             hi = [max(c["ci"][1] - c["geo_mean"], 0) for c in cells]
-            line = ax.errorbar(x, m, yerr=[lo, hi], marker="o", ms=3, capsize=2, lw=1)
+            line = ax.errorbar(x, m, yerr=[lo, hi], marker="o", ms=3, capsize=2, lw=1,
+                               label=label or None)
             # the prediction T ~ 1/Var, scaled to the group's geometric mean
             pred = [math.exp(c["log_inv_variance"]) for c in cells]
             scale = math.exp(sum(math.log(a) - math.log(b) for a, b in zip(m, pred,
@@ -150,16 +172,20 @@ def _scaling(fits: list[dict[str, Any]], ds: Any, path: Path, argv: list[str] | 
                     color=line[0].get_color())
         ax.set_xscale("log")
         ax.set_yscale("log")
+        if len(groups) > 1:
+            ax.legend(fontsize=5, loc="best")
         ax.set_xlabel(_SYMBOLS[key])
         ax.set_ylabel("time to sparsity T_esc (steps)")
         pred = fit["predicted_exponent"]
         ax.set_title(f"exponent {fit['exponent']:.2f} [{fit['ci'][0]:.2f}, {fit['ci'][1]:.2f}]"
-                     f"; 1/Var predicts {pred:.2f}" if pred is not None else
-                     f"exponent {fit['exponent']:.2f}", fontsize=8)
+                     + (f"; 1/Var predicts {pred:.2f}" if pred is not None else "")
+                     + f"\n{fit['escaped']} escaped, {fit['censored']} censored at T",
+                     fontsize=8)
     if not fits:
         axes[0, 0].text(0.5, 0.5, "no scaling key with two values and escaped runs",
                         ha="center", va="center", fontsize=8)
-    fig.suptitle("time to sparsity T_esc (top gap >= escape level); dashed: T ~ 1/Var",
+    fig.suptitle("time to sparsity T_esc (top gap >= escape level): geometric means of the "
+                 "escaped runs\nexponent: censored log-normal fit; dashed: T ~ 1/Var",
                  fontsize=9)
     _save(fig, path, ds, argv)
 
@@ -201,7 +227,8 @@ def _claims(entries: list[dict[str, Any]], ds: Any, path: Path, argv: list[str] 
             ) -> None:
     plt = _pyplot()
     shown = [e for e in entries if set(e["claims"]) & set(_CLAIM_COLOURS)][:9]
-    if not shown:
+    if not shown:  # no claim boundary to draw: no figure (an old one would mislead)
+        path.unlink(missing_ok=True)
         return
     cols = min(3, len(shown))
     rows = math.ceil(len(shown) / cols)
@@ -266,14 +293,16 @@ def _lines(ds: Any, rows: list[dict[str, Any]], fits: list[dict[str, Any]],
                        f"eta={hi['step_size']:g})")
     diverged = sum(r["diverged"] for r in rows)
     if diverged:
-        out.append(f"divergence: {diverged} runs diverged (step sizes past the stability "
-                   "bound are run; divergence is data)")
+        out.append(f"divergence: {diverged} runs diverged (|w| past divergence_bound; "
+                   "step sizes past the stability bound and large starts are run: divergence "
+                   "is data)")
     for f in fits:
         pred = f["predicted_exponent"]
         verdict = "" if f["agrees"] is None else (" (agrees)" if f["agrees"]
                                                   else " (does not agree)")
         out.append(f"time to sparsity ~ {_SYMBOLS[f['key']]}^{f['exponent']:.2f} "
-                   f"[{f['ci'][0]:.2f}, {f['ci'][1]:.2f}] over {f['runs_used']} escaped runs; "
+                   f"[{f['ci'][0]:.2f}, {f['ci'][1]:.2f}] over {f['runs_used']} runs "
+                   f"({f['censored']} not escaped by T, censored); "
                    + (f"1/variance_scale predicts {_SYMBOLS[f['key']]}^{pred:.2f}{verdict}"
                       if pred is not None else "no prediction (the escaped cells do not "
                       "vary in this key within a setting)"))

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .config import CONFIG_FORMAT, SweepConfig, SweepConfigError, Task, parse_config
+from .config import CONFIG_FORMAT, SweepConfig, SweepConfigError, Task, parse_config, point_error
 from .task import read_task_file, run_task, seconds_of, write_task_file
 
 __all__ = ["SweepAborted", "SweepStatus", "open_sweep", "run_sweep", "sweep_status"]
@@ -64,12 +64,23 @@ def _stored_config(out: Path) -> SweepConfig | None:
     except (OSError, ValueError, KeyError, AssertionError, TypeError):
         raise SweepConfigError(f"DIR {str(out)!r}: sweep.json or sweep.toml is unreadable "
                                "(not a sweep folder?)", "out") from None
-    return parse_config(text)
+    cfg = parse_config(text)
+    if cfg.digest != stored.get("digest"):
+        raise SweepConfigError(f"DIR {str(out)!r}: sweep.toml does not match sweep.json "
+                               f"(digest {cfg.digest}, recorded {stored.get('digest')}); "
+                               "the folder was edited: restore sweep.toml", "out")
+    return cfg
+
+
+def _folder(out: str | os.PathLike[str], flag: str) -> Path:
+    if not str(out).strip():
+        raise SweepConfigError(f"{flag} '' must name a folder", "out")
+    return Path(out)
 
 
 def open_sweep(out: str | os.PathLike[str]) -> SweepConfig:
     """The configuration of an existing sweep folder (``status``, ``collect``, ``plot``)."""
-    path = Path(out)
+    path = _folder(out, "DIR")
     cfg = _stored_config(path) if path.is_dir() else None
     if cfg is None:
         raise SweepConfigError(f"DIR {str(out)!r}: not a sweep folder (no sweep.json; "
@@ -81,7 +92,7 @@ def prepare(cfg: SweepConfig, out: str | os.PathLike[str]) -> Path:
     """Create (or reopen) the folder of ``cfg``: a folder holding another sweep is refused."""
     from numerics.io import atomic_write
 
-    path = Path(out)
+    path = _folder(out, "--out")
     parent = path.resolve().parent
     if path.exists() and not path.is_dir():
         raise SweepConfigError(f"--out {str(out)!r} exists and is not a folder", "out")
@@ -128,11 +139,28 @@ class SweepStatus:
                 "compute_seconds": self.compute_seconds}
 
 
+def read_runs(out: Path) -> list[dict[str, Any]]:
+    """The entries of ``out/runs.jsonl`` that are JSON objects (a line damaged by hand is
+    skipped: the log is informative, never an input of the results)."""
+    try:
+        text = (out / "runs.jsonl").read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    entries = []
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            entries.append(entry)
+    return entries
+
+
 def _last_workers(out: Path) -> int:
     try:
-        lines = (out / "runs.jsonl").read_text("utf-8").splitlines()
-        return max(1, int(json.loads(lines[-1])["workers"]))
-    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return max(1, int(read_runs(out)[-1]["workers"]))
+    except (ValueError, KeyError, IndexError, TypeError, OverflowError):
         return 1
 
 
@@ -186,10 +214,8 @@ def check_resources(cfg: SweepConfig, workers: int, max_memory: int | None = Non
         try:
             require(estimate_run(sim_config(task.spec)), share, max_seconds)
         except ResourceError as exc:
-            table = "grid" if exc.parameter in task.point else "run"
-            at = ", ".join(f"{k}={v}" for k, v in task.point.items())
-            raise SweepConfigError(f"[{table}] {exc} in one task (at {at}, {workers} "
-                                   "worker(s) sharing the memory)", exc.parameter) from None
+            raise point_error(exc, task.point, f"; {workers} worker(s) sharing the memory"
+                              ) from None
 
 
 def _limit_threads() -> None:
@@ -272,7 +298,7 @@ def _run_dask(todo: list[Task], scheduler: str, report: Report) -> int:
                                "'aesgd[sweep]')", "scheduler") from None
     try:
         client = Client(scheduler, timeout="20s")
-    except (OSError, TimeoutError, ValueError) as exc:
+    except Exception as exc:  # any failure to connect is the address's
         raise SweepConfigError(f"--scheduler {scheduler!r}: cannot connect ({exc})",
                                "scheduler") from None
     with client:
@@ -348,6 +374,6 @@ def run_sweep(cfg: SweepConfig, out: str | os.PathLike[str], workers: int = 1,
              "started": started, "seconds": time.perf_counter() - t0,
              "ran": len(todo), **counts}
     log = path / "runs.jsonl"
-    old = log.read_text("utf-8") if log.exists() else ""
+    old = "".join(json.dumps(e) + "\n" for e in read_runs(path))
     atomic_write(log, old + json.dumps(entry) + "\n")
     return sweep_status(path)

@@ -33,6 +33,9 @@ the initially active coordinates (k = 0: uniform over the active set)."""
 
 STATUS_CODES: tuple[str, ...] = ("converged", "running", "diverged")
 
+MAX_NORM_RATIO = 1e6
+"""The largest ``data_norm_ratio`` q (the norms fall from 1 to 1/q)."""
+
 VARIABLES: dict[str, str] = {
     "status": "converged | running | diverged (missing / failed in a collected sweep)",
     "support": "number of coordinates above support_threshold x max |a_i| at step T (a: "
@@ -80,7 +83,9 @@ def data_spec(point: dict[str, Any]) -> Any:
     ratio = point.get("data_norm_ratio", 1.0)
     if rho == 0.0 and ratio == 1.0:
         return None
-    q = real("data_norm_ratio", ratio, 1.0, what="a finite number >= 1")
+    q = real("data_norm_ratio", ratio, 1.0, MAX_NORM_RATIO,
+             what=f"a number in [1, {MAX_NORM_RATIO:g}] (the Gram matrix's condition number "
+             "stays below 1e12)")
     n = point["n"]
     norms = None if q == 1.0 else tuple(q ** (-i / (n - 1)) if n > 1 else 1.0
                                         for i in range(n))
@@ -116,12 +121,15 @@ def compute(spec: dict[str, Any]) -> dict[str, list[Any]]:
 
     cfg = sim_config(spec)
     res = run(cfg)
-    with np.errstate(divide="ignore", under="ignore", invalid="ignore"):
-        g = top_gap(res.record_a, cfg.conventions)  # (R, seeds)
-    steps = np.asarray(res.record_steps, dtype=np.int64)
-    passed = g >= spec["escape_level"]
-    escape = np.where(passed.any(axis=0), steps[np.argmax(passed, axis=0)], -1)
-    escape = np.where(np.isfinite(g[0]), escape, -2)  # G(0) undefined or already infinite
+    if cfg.n >= 2:
+        with np.errstate(divide="ignore", under="ignore", invalid="ignore"):
+            g = top_gap(res.record_a, cfg.conventions)  # (R, seeds)
+        steps = np.asarray(res.record_steps, dtype=np.int64)
+        passed = g >= spec["escape_level"]
+        escape = np.where(passed.any(axis=0), steps[np.argmax(passed, axis=0)], -1)
+        escape = np.where(np.isfinite(g[0]), escape, -2)  # G(0) undefined or infinite
+    else:  # one point: no top gap
+        escape = np.full(cfg.seeds, -2, dtype=np.int64)
     winner = np.asarray(res.winner, dtype=np.int64)
     rank, active0, loglik = _winner_law(res.a0, winner, cfg.conventions)
     return {
@@ -179,11 +187,40 @@ def read_task_file(path: Path, key: str, spec: dict[str, Any]) -> dict[str, Any]
         ok = (body["format"] == TASK_FORMAT and body["version"] == TASK_VERSION
               and body["key"] == key and body["spec"] == spec
               and body["checksum"] == _checksum(key, spec, body["values"])
-              and set(body["values"]) == set(VARIABLES)
-              and all(len(v) == spec["seeds"] for v in body["values"].values()))
-    except (KeyError, TypeError):
+              and _well_formed(body["values"], spec["seeds"]))
+    except (KeyError, TypeError, AttributeError):
         return None
-    return body if ok else None
+    if not ok:
+        return None
+    if not isinstance(body.get("meta"), dict):
+        body["meta"] = {}  # outside the checksum: informative only
+    return body
+
+
+_INT32 = 2**31 - 1
+
+
+def _well_formed(values: Any, seeds: int) -> bool:
+    """Every variable of :data:`VARIABLES` with ``seeds`` values of its type (an edited
+    file whose checksum was recomputed is refused too, and recomputed)."""
+    if not isinstance(values, dict) or set(values) != set(VARIABLES):
+        return False
+    if any(not isinstance(v, list) or len(v) != seeds for v in values.values()):
+        return False
+
+    def is_int(x: Any) -> bool:
+        return isinstance(x, int) and not isinstance(x, bool) and abs(x) <= _INT32
+
+    def is_float(x: Any) -> bool:
+        return isinstance(x, float)
+
+    return (all(s in STATUS_CODES for s in values["status"])
+            and all(is_int(x) for k in ("support", "winner", "escape_time", "winner_rank",
+                                        "active0") for x in values[k])
+            and all(is_float(x) for k in ("alignment", "loss_gap", "hessian_trace")
+                    for x in values[k])
+            and all(isinstance(row, list) and len(row) == len(LAWS)
+                    and all(is_float(x) for x in row) for row in values["winner_loglik"]))
 
 
 def seconds_of(body: dict[str, Any]) -> float:

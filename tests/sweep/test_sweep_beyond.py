@@ -132,7 +132,8 @@ def test_plot_reports_where_claims_stop(sweep: Path, capsys: pytest.CaptureFixtu
 @pytest.mark.parametrize("line, where", [
     ("data_rho = [-0.3]", "[grid] data_rho=-0.3 must be in (-1/(n-1), 1) = (-0.25, 1)"),
     ("data_rho = [1.0]", "[grid] data_rho=1.0 must be in"),
-    ("data_norm_ratio = [0.5]", "[grid] data_norm_ratio=0.5 must be a finite number >= 1"),
+    ("data_norm_ratio = [0.5]", "[grid] data_norm_ratio=0.5 must be a number in [1, 1e+06]"),
+    ("data_norm_ratio = [1e200]", "[grid] data_norm_ratio=1e+200 must be a number in [1,"),
     ("data_rho = ['x']", "[grid] data_rho='x' must be a number"),
 ])
 def test_bad_data_keys_give_one_line(tmp_path: Path, line: str, where: str,
@@ -145,3 +146,18 @@ def test_bad_data_keys_give_one_line(tmp_path: Path, line: str, where: str,
                  "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert where in err and len(err.strip().splitlines()) == 1
+
+
+def test_data_not_positive_definite_in_floating_point(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    """rho one float below 1 at n = 50 passes the open interval but its Gram matrix fails
+    Cholesky: refused before anything runs (the points are built at validation), one line."""
+    text = ("[grid]\nd = [50]\nn = [50]\nbatch_size = [1]\nstep_size = [0.2]\n"
+            "data_rho = [0.9999999999999999]\n[run]\nseeds = 1\nsteps = 10\nroot_seed = 0\n")
+    (tmp_path / "c.toml").write_text(text)
+    assert main(["sweep", "run", str(tmp_path / "c.toml"), "--out", str(tmp_path / "o"),
+                 "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "[grid] data_rho=0.9999999999999999 must be a value whose Gram matrix" in err
+    assert len(err.splitlines()) == 1 and not (tmp_path / "o").exists()
