@@ -7,15 +7,16 @@ returns JSON-ready records; :mod:`proofs_check.sweep.plot` draws them.  The stat
 * **phase**: per grid point, P(1-sparse by T) = P(support = 1 at step T) over its seeds,
   with a Wilson interval (diverged runs count as not sparse, and are counted apart);
 * **time to sparsity**: for each of ``n``, ``batch_size``, ``step_size`` with two or more
-  values, a log-normal regression of T_esc (the first step with top gap >= the escape
-  level) on log x with one intercept per setting of the other grid keys, fitted by maximum
-  likelihood with each run's escape known only to lie between two record steps (interval
-  censoring) and runs that had not escaped by T right-censored at T (dropping them would
-  bias the slow cells' times down and flatten the exponents); the exponent with a Wald 95%
-  interval from the observed information, beside the exponent of the least-squares
-  regression of log(1 / ``walk.variance_scale``) at the same points (the diffusive
-  prediction T ~ 1/Var, a heuristic for the random schedule on orthonormal data: SPEC
-  ``walk.variance_scale``);
+  values, the least-squares slope of log median T_esc (T_esc: the first step with top gap
+  >= the escape level) on log x with one intercept per setting of the other grid keys,
+  over the cells where fewer than half the runs had not escaped by T (their median is
+  observed; averaging only the escaped runs would bias the slow cells down and flatten
+  the exponents), with a t 95% interval; beside it the exponent of the same regression of
+  log(1 / ``walk.variance_scale``) (the diffusive prediction T ~ 1/Var, a heuristic for
+  the random schedule on orthonormal data: SPEC ``walk.variance_scale``).  A check that
+  uses every run: a log-normal regression fitted by maximum likelihood with each escape
+  known only to lie between two record steps and the runs not escaped right-censored at T
+  (:func:`fit_censored`, a Wald interval; it assumes log T_esc normal in a cell);
 * **winner law**: among 1-sparse runs with at least two initially active coordinates, the
   distribution of the winner's initial rank (Wilson intervals) against the uniform law over
   the active set, and the profile log-likelihood of the laws P(j) ~ m_j(0)^k over
@@ -40,8 +41,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["BOUNDARY_KEYS", "CLAIM_RATES", "SCALING_KEYS", "claim_boundaries", "fit_exponent",
-           "phase_table", "time_to_sparsity", "winner_law"]
+__all__ = ["BOUNDARY_KEYS", "CLAIM_RATES", "SCALING_KEYS", "claim_boundaries", "fit_censored",
+           "fit_exponent", "phase_table", "time_to_sparsity", "winner_law"]
 
 SCALING_KEYS = ("n", "batch_size", "step_size")
 _Z95 = 1.959963984540054
@@ -222,10 +223,30 @@ def fit_censored(low: np.ndarray, high: np.ndarray, x: np.ndarray, group: np.nda
     return beta, beta - half, beta + half
 
 
+def _median_band(values: np.ndarray) -> tuple[float, float, float]:
+    """The sample median of ``values`` (+inf: censored at T) with its distribution-free
+    interval [X_(l), X_(m+1-l)] from order statistics, l the 2.5% quantile of
+    Binomial(m, 1/2) (at least 1): coverage 1 - 2 P(B < l) >= 95% for m >= 6, whatever
+    the law; the upper end is +inf when it falls on a censored run."""
+    from scipy import stats
+
+    v = np.sort(values)
+    m = v.size
+    low = max(1, int(stats.binom.ppf(0.025, m, 0.5)))
+    return float(np.median(v)), float(v[low - 1]), float(v[m - low])
+
+
 def time_to_sparsity(ds: Any) -> list[dict[str, Any]]:
-    """The fitted exponent of T_esc in each scaling key with two or more values (module
-    text: censored log-normal regression), beside the exponent of 1/variance_scale at the
-    same grid points, and the cells (for the figure)."""
+    """The fitted exponent of T_esc in each scaling key with two or more values, beside the
+    exponent of 1/variance_scale at the same grid points, and the cells (for the figure).
+
+    The exponent is the least-squares slope of the log of each cell's median T_esc on log x,
+    one intercept per setting of the other keys, over the cells where fewer than half the
+    runs were censored at T (so the median is observed: no assumption on the law of T_esc),
+    with a t 95% interval from the cells' residuals.  Each escape is taken at the geometric
+    midpoint of the two record steps around it.  ``lognormal`` holds the check that uses
+    every run: the censored log-normal regression of :func:`fit_censored` (module text),
+    which assumes log T_esc normal within a cell."""
     from numerics.formulas import variance_scale
     from numerics.sgd_walk import record_grid
 
@@ -239,13 +260,9 @@ def time_to_sparsity(ds: Any) -> list[dict[str, Any]]:
         if key not in ds.dims or ds.sizes[key] < 2:
             continue
         others = _others(ds, (key,))
-        lows: list[float] = []
-        highs: list[float] = []
-        xs: list[float] = []
-        groups: list[int] = []
-        px: list[float] = []
-        py: list[float] = []
-        pg: list[int] = []
+        runs: dict[str, list[float]] = {"low": [], "high": [], "x": [], "group": []}
+        medians: dict[str, list[float]] = {"x": [], "y": [], "group": [], "pred": []}
+        lognormal_pred: dict[str, list[float]] = {"x": [], "y": [], "group": []}
         cells = []
         for gi, setting in enumerate(_settings(ds, others)):
             block = []
@@ -259,49 +276,60 @@ def time_to_sparsity(ds: Any) -> list[dict[str, Any]]:
                 ran = np.isin(status, ("converged", "running"))  # diverged, missing: out
                 esc = t[ran & (t > 0)].astype(float)
                 never = int(np.sum(ran & (t == -1)))
-                if esc.size + never == 0:
-                    continue
-                block.append((x, point, esc, never))
-            if not any(esc.size for _, _, esc, _ in block):
-                continue  # no run of this setting escaped: its intercept is unbounded
+                if esc.size + never > 0:
+                    block.append((x, point, esc, never))
+            use_group = any(esc.size for _, _, esc, _ in block)  # else unbounded intercept
             for x, point, esc, never in block:
                 pred = -math.log(float(var(point["step_size"], point["n"],
                                            point["batch_size"])))
+                below = np.array([previous.get(v, 0.0) for v in esc])
+                mid = np.where(below > 0, np.sqrt(below * esc), esc)
                 record: dict[str, Any] = {**setting, key: x, "escaped": int(esc.size),
                                           "censored": never, "runs": int(esc.size) + never,
                                           "log_inv_variance": pred, "group": gi}
-                if esc.size >= 3:
-                    mean, lo, hi = _mean_band(np.log(esc))
-                    record.update(geo_mean=math.exp(mean), ci=[math.exp(lo), math.exp(hi)])
+                if 2 * never < esc.size + never:  # the median is observed
+                    med, lo, hi = _median_band(np.concatenate([mid, np.full(never, np.inf)]))
+                    record.update(median=med, ci=[lo, hi])
+                    medians["x"].append(math.log(x))
+                    medians["y"].append(math.log(med))
+                    medians["group"].append(gi)
+                    medians["pred"].append(pred)
                 cells.append(record)
-                below = np.array([previous.get(v, 0.0) for v in esc])
+                if not use_group:
+                    continue
                 with np.errstate(divide="ignore"):
-                    lows += np.log(below).tolist() + [math.log(run["steps"])] * never
-                highs += np.log(esc).tolist() + [math.inf] * never
-                xs += [math.log(x)] * (esc.size + never)
-                groups += [gi] * (esc.size + never)
-                px.append(math.log(x))
-                py.append(pred)
-                pg.append(gi)
-        fit = fit_censored(np.array(lows), np.array(highs), np.array(xs),
-                           np.array(groups)) if xs else None
-        pfit = fit_exponent(np.array(px), np.array(py), np.array(pg), min_dof=0) if px else None
+                    runs["low"] += np.log(below).tolist() + [math.log(run["steps"])] * never
+                runs["high"] += np.log(esc).tolist() + [math.inf] * never
+                runs["x"] += [math.log(x)] * (esc.size + never)
+                runs["group"] += [gi] * (esc.size + never)
+                lognormal_pred["x"].append(math.log(x))
+                lognormal_pred["y"].append(pred)
+                lognormal_pred["group"].append(gi)
+        mx, my, mg = (np.array(medians[k]) for k in ("x", "y", "group"))
+        fit = fit_exponent(mx, my, mg)
         if fit is None:
             continue
+        pfit = fit_exponent(mx, np.array(medians["pred"]), mg, min_dof=0)
+        pred_exp = None if pfit is None else pfit[0]
         escaped = sum(c["escaped"] for c in cells)
-        out.append({"key": key, "exponent": fit[0], "ci": [fit[1], fit[2]],
-                    "predicted_exponent": None if pfit is None else pfit[0],
-                    "runs_used": len(xs), "escaped": escaped, "censored": len(xs) - escaped,
-                    "cells": cells,
-                    "agrees": None if pfit is None else bool(fit[1] <= pfit[0] <= fit[2])})
+        total = sum(c["runs"] for c in cells)
+        entry: dict[str, Any] = {
+            "key": key, "exponent": fit[0], "ci": [fit[1], fit[2]],
+            "predicted_exponent": pred_exp, "cells_used": len(medians["x"]),
+            "runs": total, "escaped": escaped, "censored": total - escaped, "cells": cells,
+            "agrees": None if pred_exp is None or not math.isfinite(fit[1])
+            else bool(fit[1] <= pred_exp <= fit[2])}
+        cens = fit_censored(np.array(runs["low"]), np.array(runs["high"]), np.array(runs["x"]),
+                            np.array(runs["group"])) if runs["x"] else None
+        lpred = fit_exponent(np.array(lognormal_pred["x"]), np.array(lognormal_pred["y"]),
+                             np.array(lognormal_pred["group"]), min_dof=0) \
+            if lognormal_pred["x"] else None
+        entry["lognormal"] = None if cens is None else {
+            "exponent": cens[0], "ci": [cens[1], cens[2]], "runs": len(runs["x"]),
+            "predicted_exponent": None if lpred is None else lpred[0],
+            "agrees": None if lpred is None else bool(cens[1] <= lpred[0] <= cens[2])}
+        out.append(entry)
     return out
-
-
-def _mean_band(x: np.ndarray) -> tuple[float, float, float]:
-    """The mean of ``x`` with its t 95% interval (at least two values)."""
-    m = float(np.mean(x))
-    half = _t95(x.size - 1) * float(np.std(x, ddof=1)) / math.sqrt(x.size)
-    return m, m - half, m + half
 
 
 def winner_law(ds: Any) -> dict[str, Any] | None:

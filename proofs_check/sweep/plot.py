@@ -2,9 +2,9 @@
 
 ``phase.png``              P(1-sparse by T) over (b/n, eta), one panel per setting of the
                            other grid keys, each cell with its Wilson 95% interval
-``time_to_sparsity.png``   T_esc against n, b and eta (geometric means of the escaped runs
-                           with t 95% bands) with the exponent of the censored fit and the
-                           one predicted by walk.variance_scale
+``time_to_sparsity.png``   median T_esc against n, b and eta (order-statistic 95% bands)
+                           with the fitted exponent and the one predicted by
+                           walk.variance_scale
 ``winner_law.png``         the winner's initial rank against the uniform law, and the
                            profile likelihood of the laws m_j(0)^k
 ``claims.png``             where the claims stop holding (grids along data_rho,
@@ -145,6 +145,7 @@ def _phase(rows: list[dict[str, Any]], ds: Any, path: Path, argv: list[str] | No
 def _scaling(fits: list[dict[str, Any]], ds: Any, path: Path, argv: list[str] | None
              ) -> None:
     plt = _pyplot()
+    steps = json.loads(ds.attrs["run"])["steps"]  # an interval censored at T ends there
     count = max(1, len(fits))
     fig, axes = plt.subplots(1, count, squeeze=False, figsize=(4.3 * count, 3.9),
                              layout="constrained")
@@ -152,15 +153,15 @@ def _scaling(fits: list[dict[str, Any]], ds: Any, path: Path, argv: list[str] | 
         key = fit["key"]
         groups: dict[int, list[dict[str, Any]]] = {}
         for c in fit["cells"]:
-            if "geo_mean" in c:  # three or more escaped runs
+            if "median" in c:  # fewer than half censored
                 groups.setdefault(c["group"], []).append(c)
         for cells in list(groups.values())[:8]:
             x = [c[key] for c in cells]
             label = ", ".join(f"{k}={cells[0][k]}" for k in ds["support"].dims
                               if k not in (key, "seed") and ds.sizes[k] > 1)
-            m = [c["geo_mean"] for c in cells]
-            lo = [max(c["geo_mean"] - c["ci"][0], 0) for c in cells]
-            hi = [max(c["ci"][1] - c["geo_mean"], 0) for c in cells]
+            m = [c["median"] for c in cells]
+            lo = [max(c["median"] - c["ci"][0], 0) for c in cells]
+            hi = [max(min(c["ci"][1], steps) - c["median"], 0) for c in cells]
             line = ax.errorbar(x, m, yerr=[lo, hi], marker="o", ms=3, capsize=2, lw=1,
                                label=label or None)
             # the prediction T ~ 1/Var, scaled to the group's geometric mean
@@ -177,16 +178,17 @@ def _scaling(fits: list[dict[str, Any]], ds: Any, path: Path, argv: list[str] | 
         ax.set_xlabel(_SYMBOLS[key])
         ax.set_ylabel("time to sparsity T_esc (steps)")
         pred = fit["predicted_exponent"]
+        ln = fit["lognormal"]
         ax.set_title(f"exponent {fit['exponent']:.2f} [{fit['ci'][0]:.2f}, {fit['ci'][1]:.2f}]"
                      + (f"; 1/Var predicts {pred:.2f}" if pred is not None else "")
-                     + f"\n{fit['escaped']} escaped, {fit['censored']} censored at T",
-                     fontsize=8)
+                     + f"\n{fit['escaped']} escaped, {fit['censored']} censored at T"
+                     + (f"; log-normal fit {ln['exponent']:.2f}" if ln else ""), fontsize=8)
     if not fits:
         axes[0, 0].text(0.5, 0.5, "no scaling key with two values and escaped runs",
                         ha="center", va="center", fontsize=8)
-    fig.suptitle("time to sparsity T_esc (top gap >= escape level): geometric means of the "
-                 "escaped runs\nexponent: censored log-normal fit; dashed: T ~ 1/Var",
-                 fontsize=9)
+    fig.suptitle("time to sparsity T_esc (top gap >= escape level): cell medians with "
+                 "order-statistic 95% intervals\n(cells with fewer than half the runs "
+                 "censored at T); dashed: T ~ 1/Var", fontsize=9)
     _save(fig, path, ds, argv)
 
 
@@ -300,12 +302,17 @@ def _lines(ds: Any, rows: list[dict[str, Any]], fits: list[dict[str, Any]],
         pred = f["predicted_exponent"]
         verdict = "" if f["agrees"] is None else (" (agrees)" if f["agrees"]
                                                   else " (does not agree)")
-        out.append(f"time to sparsity ~ {_SYMBOLS[f['key']]}^{f['exponent']:.2f} "
-                   f"[{f['ci'][0]:.2f}, {f['ci'][1]:.2f}] over {f['runs_used']} runs "
-                   f"({f['censored']} not escaped by T, censored); "
+        ln = f["lognormal"]
+        check = "" if ln is None else (
+            f"; censored log-normal fit over all {ln['runs']} runs: {ln['exponent']:.2f} "
+            f"[{ln['ci'][0]:.2f}, {ln['ci'][1]:.2f}] against {ln['predicted_exponent']:.2f}"
+            if ln["predicted_exponent"] is not None else "")
+        out.append(f"time to sparsity: median ~ {_SYMBOLS[f['key']]}^{f['exponent']:.2f} "
+                   f"[{f['ci'][0]:.2f}, {f['ci'][1]:.2f}] over {f['cells_used']} cells "
+                   f"({f['runs']} runs, {f['censored']} not escaped by T); "
                    + (f"1/variance_scale predicts {_SYMBOLS[f['key']]}^{pred:.2f}{verdict}"
-                      if pred is not None else "no prediction (the escaped cells do not "
-                      "vary in this key within a setting)"))
+                      if pred is not None else "no prediction (the cells do not vary in "
+                      "this key within a setting)") + check)
     if law is not None:
         out.append(f"winner law ({law['runs']} runs): best k = {law['best_k']:g} "
                    f"(95% profile interval on the grid {law['k_interval_on_grid']}); "

@@ -40,7 +40,7 @@ batch_size = [1, 2, 6]
 step_size = [0.3, 0.6]
 [run]
 seeds = 8
-steps = 1500
+steps = 3000
 root_seed = 11
 """
 
@@ -232,4 +232,23 @@ def test_time_to_sparsity_counts_only_runs_that_ran() -> None:
     cells = {c["step_size"]: c for c in fit["cells"]}
     assert cells[0.5]["runs"] == 5 and cells[0.5]["censored"] == 0
     assert cells[0.1]["runs"] == 6 and cells[0.1]["censored"] == 1
-    assert fit["runs_used"] == 17 and fit["censored"] == 1
+    assert fit["runs"] == 17 and fit["censored"] == 1 and fit["lognormal"]["runs"] == 17
+    # the median of eta = 0.1 treats the censored run as later than every escape
+    times = np.array([200, 300, 400, 500, 600], dtype=float)
+    assert cells[0.1]["median"] > np.median(times) * 0.9
+
+
+def test_median_interval_covers_by_the_binomial_law() -> None:
+    """The order-statistic interval [X_(l), X_(u)] covers the median of any continuous law
+    with probability P(l <= B < u), B ~ Binomial(m, 1/2): at least 0.95 for every m from 6
+    to 300 (m = 5 can reach 0.9375 only)."""
+    from scipy import stats
+
+    from proofs_check.sweep.analysis import _median_band
+
+    for m in range(6, 301):
+        ranks = np.arange(m, dtype=float)  # values = ranks: the band returns the ranks
+        _, lo, hi = _median_band(ranks)
+        l, u = int(lo) + 1, int(hi) + 1  # 1-based order statistics
+        cover = stats.binom.cdf(u - 1, m, 0.5) - stats.binom.cdf(l - 1, m, 0.5)
+        assert cover >= 0.95, (m, l, u, cover)
