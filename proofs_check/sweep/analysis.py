@@ -236,6 +236,41 @@ def _median_band(values: np.ndarray) -> tuple[float, float, float]:
     return float(np.median(v)), float(v[low - 1]), float(v[m - low])
 
 
+def _escapes(ds: Any, key: str, setting: dict[str, Any]
+             ) -> list[tuple[Any, dict[str, Any], np.ndarray, int]]:
+    """Along ``key`` at one setting of the other keys, for each b < n cell with runs:
+    (x, point, escape steps of the runs that escaped, count of runs not escaped by T);
+    diverged, failed and missing runs are left out."""
+    block = []
+    for x in ds[key].values.tolist():
+        point = {**setting, key: x}
+        if point["batch_size"] >= point["n"]:
+            continue  # full batch: G is invariant (gd.ratio_invariance), no escape
+        cell = ds.sel(point)
+        t = cell["escape_time"].values
+        ran = np.isin(cell["status"].values, ("converged", "running"))
+        esc = t[ran & (t > 0)].astype(float)
+        never = int(np.sum(ran & (t == -1)))
+        if esc.size + never > 0:
+            block.append((x, point, esc, never))
+    return block
+
+
+def _with_check(entry: dict[str, Any], runs: dict[str, list[float]],
+                pred: dict[str, list[float]]) -> dict[str, Any]:
+    """``entry`` with its ``lognormal`` check: :func:`fit_censored` over every run, beside
+    the prediction's exponent over the same cells."""
+    cens = fit_censored(*(np.array(runs[k]) for k in ("low", "high", "x", "group"))) \
+        if runs["x"] else None
+    lpred = fit_exponent(np.array(pred["x"]), np.array(pred["y"]), np.array(pred["group"]),
+                         min_dof=0) if pred["x"] else None
+    entry["lognormal"] = None if cens is None else {
+        "exponent": cens[0], "ci": [cens[1], cens[2]], "runs": len(runs["x"]),
+        "predicted_exponent": None if lpred is None else lpred[0],
+        "agrees": None if lpred is None else bool(cens[1] <= lpred[0] <= cens[2])}
+    return entry
+
+
 def time_to_sparsity(ds: Any) -> list[dict[str, Any]]:
     """The fitted exponent of T_esc in each scaling key with two or more values, beside the
     exponent of 1/variance_scale at the same grid points, and the cells (for the figure).
@@ -259,25 +294,12 @@ def time_to_sparsity(ds: Any) -> list[dict[str, Any]]:
     for key in SCALING_KEYS:
         if key not in ds.dims or ds.sizes[key] < 2:
             continue
-        others = _others(ds, (key,))
         runs: dict[str, list[float]] = {"low": [], "high": [], "x": [], "group": []}
         medians: dict[str, list[float]] = {"x": [], "y": [], "group": [], "pred": []}
         lognormal_pred: dict[str, list[float]] = {"x": [], "y": [], "group": []}
         cells = []
-        for gi, setting in enumerate(_settings(ds, others)):
-            block = []
-            for x in ds[key].values.tolist():
-                point = {**setting, key: x}
-                if point["batch_size"] >= point["n"]:
-                    continue  # full batch: G is invariant (gd.ratio_invariance), no escape
-                cell = ds.sel(point)
-                status = cell["status"].values
-                t = cell["escape_time"].values
-                ran = np.isin(status, ("converged", "running"))  # diverged, missing: out
-                esc = t[ran & (t > 0)].astype(float)
-                never = int(np.sum(ran & (t == -1)))
-                if esc.size + never > 0:
-                    block.append((x, point, esc, never))
+        for gi, setting in enumerate(_settings(ds, _others(ds, (key,)))):
+            block = _escapes(ds, key, setting)
             use_group = any(esc.size for _, _, esc, _ in block)  # else unbounded intercept
             for x, point, esc, never in block:
                 pred = -math.log(float(var(point["step_size"], point["n"],
@@ -290,10 +312,9 @@ def time_to_sparsity(ds: Any) -> list[dict[str, Any]]:
                 if 2 * never < esc.size + never:  # the median is observed
                     med, lo, hi = _median_band(np.concatenate([mid, np.full(never, np.inf)]))
                     record.update(median=med, ci=[lo, hi])
-                    medians["x"].append(math.log(x))
-                    medians["y"].append(math.log(med))
-                    medians["group"].append(gi)
-                    medians["pred"].append(pred)
+                    for k, v in zip(("x", "y", "group", "pred"),
+                                    (math.log(x), math.log(med), gi, pred), strict=True):
+                        medians[k].append(v)
                 cells.append(record)
                 if not use_group:
                     continue
@@ -302,9 +323,8 @@ def time_to_sparsity(ds: Any) -> list[dict[str, Any]]:
                 runs["high"] += np.log(esc).tolist() + [math.inf] * never
                 runs["x"] += [math.log(x)] * (esc.size + never)
                 runs["group"] += [gi] * (esc.size + never)
-                lognormal_pred["x"].append(math.log(x))
-                lognormal_pred["y"].append(pred)
-                lognormal_pred["group"].append(gi)
+                for k, v in zip(("x", "y", "group"), (math.log(x), pred, gi), strict=True):
+                    lognormal_pred[k].append(v)
         mx, my, mg = (np.array(medians[k]) for k in ("x", "y", "group"))
         fit = fit_exponent(mx, my, mg)
         if fit is None:
@@ -313,22 +333,12 @@ def time_to_sparsity(ds: Any) -> list[dict[str, Any]]:
         pred_exp = None if pfit is None else pfit[0]
         escaped = sum(c["escaped"] for c in cells)
         total = sum(c["runs"] for c in cells)
-        entry: dict[str, Any] = {
+        out.append(_with_check({
             "key": key, "exponent": fit[0], "ci": [fit[1], fit[2]],
             "predicted_exponent": pred_exp, "cells_used": len(medians["x"]),
             "runs": total, "escaped": escaped, "censored": total - escaped, "cells": cells,
             "agrees": None if pred_exp is None or not math.isfinite(fit[1])
-            else bool(fit[1] <= pred_exp <= fit[2])}
-        cens = fit_censored(np.array(runs["low"]), np.array(runs["high"]), np.array(runs["x"]),
-                            np.array(runs["group"])) if runs["x"] else None
-        lpred = fit_exponent(np.array(lognormal_pred["x"]), np.array(lognormal_pred["y"]),
-                             np.array(lognormal_pred["group"]), min_dof=0) \
-            if lognormal_pred["x"] else None
-        entry["lognormal"] = None if cens is None else {
-            "exponent": cens[0], "ci": [cens[1], cens[2]], "runs": len(runs["x"]),
-            "predicted_exponent": None if lpred is None else lpred[0],
-            "agrees": None if lpred is None else bool(cens[1] <= lpred[0] <= cens[2])}
-        out.append(entry)
+            else bool(fit[1] <= pred_exp <= fit[2])}, runs, lognormal_pred))
     return out
 
 
