@@ -22,12 +22,10 @@ import numpy as np
 
 from .config import SweepConfig
 from .runner import failed_path, open_sweep, read_runs, task_path
-from .task import LAWS, VARIABLES, read_task_file, seconds_of
+from .task import FLOAT_VARIABLES, INTEGER_VARIABLES, LAWS, VARIABLES, read_task_file, seconds_of
 
 __all__ = ["INTEGER_VARIABLES", "collect", "write_collected"]
 
-INTEGER_VARIABLES = ("support", "winner", "escape_time", "winner_rank", "active0")
-_FLOAT_VARIABLES = ("alignment", "loss_gap", "hessian_trace")
 MISSING = {"escape_time": -3}
 """Fill values of runs not finished where -1 means something (escape_time -1: never
 escaped); every other integer variable is filled with -1, floats with NaN."""
@@ -53,7 +51,7 @@ def collect(out: str | os.PathLike[str]) -> Any:
     shape = [len(v) for v in cfg.grid.values()] + [cfg.run["seeds"]]
     arrays: dict[str, np.ndarray] = {
         **{k: np.full(shape, MISSING.get(k, -1), dtype=np.int32) for k in INTEGER_VARIABLES},
-        **{k: np.full(shape, np.nan) for k in _FLOAT_VARIABLES},
+        **{k: np.full(shape, np.nan) for k in FLOAT_VARIABLES},
         "winner_loglik": np.full([*shape, len(LAWS)], np.nan),
         "status": np.full(shape, "missing", dtype="<U9"),
     }
@@ -71,7 +69,7 @@ def collect(out: str | os.PathLike[str]) -> Any:
         values = body["values"]
         for k in INTEGER_VARIABLES:
             arrays[k][sl] = np.asarray(values[k], dtype=np.int32)
-        for k in _FLOAT_VARIABLES:
+        for k in FLOAT_VARIABLES:
             arrays[k][sl] = np.asarray(values[k], dtype=np.float64)
         arrays["winner_loglik"][sl] = np.asarray(values["winner_loglik"], dtype=np.float64)
         arrays["status"][sl] = np.asarray(values["status"])
@@ -83,7 +81,7 @@ def collect(out: str | os.PathLike[str]) -> Any:
     coords["seed"] = np.arange(cfg.run["seeds"], dtype=np.int32)
     coords["law"] = np.asarray(LAWS, dtype=np.float64)
     data = {k: (dims, arrays[k], {"long_name": VARIABLES[k]})
-            for k in (*INTEGER_VARIABLES, *_FLOAT_VARIABLES, "status")}
+            for k in (*INTEGER_VARIABLES, *FLOAT_VARIABLES, "status")}
     data["winner_loglik"] = ([*dims, "law"], arrays["winner_loglik"],
                              {"long_name": VARIABLES["winner_loglik"]})
     ds = xr.Dataset(data, coords=coords, attrs=_attrs(cfg, path, seconds, hosts))

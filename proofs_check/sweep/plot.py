@@ -52,10 +52,7 @@ def _run_command(ds: Any) -> str:
     lines = [line for line in str(ds.attrs.get("runs_log", "")).splitlines() if line]
     if not lines:
         return "aesgd sweep run CONFIG --out DIR"
-    try:
-        command = json.loads(lines[-1]).get("command") or []
-    except (ValueError, AttributeError):
-        command = []
+    command = json.loads(lines[-1]).get("command") or []  # collect keeps JSON objects only
     if not isinstance(command, list):
         command = []
     return " ".join(str(c) for c in command) or "aesgd sweep run CONFIG --out DIR"

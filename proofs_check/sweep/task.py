@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from .config import INT_LIMIT
+
 __all__ = ["LAWS", "STATUS_CODES", "TASK_FORMAT", "VARIABLES", "data_spec", "read_task_file",
            "run_task", "sim_config", "write_task_file"]
 
@@ -52,6 +54,11 @@ VARIABLES: dict[str, str] = {
     "winner_loglik": "log P(winner) under each candidate law of LAWS",
 }
 """The per-seed variables of a task (and of ``sweep.nc``), with their meaning."""
+
+INTEGER_VARIABLES = ("support", "winner", "escape_time", "winner_rank", "active0")
+FLOAT_VARIABLES = ("alignment", "loss_gap", "hessian_trace")
+"""The variables of :data:`VARIABLES` holding one integer / one float per seed (besides
+``status``, a string, and ``winner_loglik``, a row of floats)."""
 
 
 def sim_config(spec: dict[str, Any]) -> Any:
@@ -197,9 +204,6 @@ def read_task_file(path: Path, key: str, spec: dict[str, Any]) -> dict[str, Any]
     return body
 
 
-_INT32 = 2**31 - 1
-
-
 def _well_formed(values: Any, seeds: int) -> bool:
     """Every variable of :data:`VARIABLES` with ``seeds`` values of its type (an edited
     file whose checksum was recomputed is refused too, and recomputed)."""
@@ -209,16 +213,14 @@ def _well_formed(values: Any, seeds: int) -> bool:
         return False
 
     def is_int(x: Any) -> bool:
-        return isinstance(x, int) and not isinstance(x, bool) and abs(x) <= _INT32
+        return isinstance(x, int) and not isinstance(x, bool) and abs(x) <= INT_LIMIT
 
     def is_float(x: Any) -> bool:
         return isinstance(x, float)
 
     return (all(s in STATUS_CODES for s in values["status"])
-            and all(is_int(x) for k in ("support", "winner", "escape_time", "winner_rank",
-                                        "active0") for x in values[k])
-            and all(is_float(x) for k in ("alignment", "loss_gap", "hessian_trace")
-                    for x in values[k])
+            and all(is_int(x) for k in INTEGER_VARIABLES for x in values[k])
+            and all(is_float(x) for k in FLOAT_VARIABLES for x in values[k])
             and all(isinstance(row, list) and len(row) == len(LAWS)
                     and all(is_float(x) for x in row) for row in values["winner_loglik"]))
 

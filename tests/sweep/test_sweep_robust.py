@@ -11,22 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_sweep_input import GOOD  # the same small grid: d=8, n=4, b in {1, 4}
 
 from proofs_check.cli import main
 
 xr = pytest.importorskip("xarray")
 
-GOOD = """
-[grid]
-d = [8]
-n = [4]
-batch_size = [1, 4]
-step_size = [0.5]
-[run]
-seeds = 3
-steps = 200
-root_seed = 5
-"""
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -142,8 +132,8 @@ def test_edited_values_with_a_recomputed_checksum_are_recomputed(
 
 
 @pytest.mark.parametrize("edit, needle", [
-    (("steps = 200", "steps = 1000000000000000000000000000000"), "[run] steps="),
-    (("seeds = 3", "seeds = 1000000000000000000000000000000"), "[run] seeds="),
+    (("steps = 100", "steps = 1000000000000000000000000000000"), "[run] steps="),
+    (("seeds = 2", "seeds = 1000000000000000000000000000000"), "[run] seeds="),
     (("d = [8]", "d = [1000000000000000000000000000000]"), "[grid] d=1000000000000000000"),
     (("d = [8]", "d = [" + "[" * 3000 + "]" * 3000 + "]"), "nested too deeply"),
 ])
@@ -212,6 +202,6 @@ def test_empty_folder_names_and_an_edited_config_are_refused(
         code, _, err = _run(args, capsys)
         assert code == 2 and "must name a folder" in err, err
     out = _copy(finished, tmp_path)
-    (out / "sweep.toml").write_text(GOOD.replace("seeds = 3", "seeds = 4"))
+    (out / "sweep.toml").write_text(GOOD.replace("seeds = 2", "seeds = 4"))
     code, _, err = _run(["sweep", "status", str(out)], capsys)
     assert code == 2 and "sweep.toml does not match sweep.json" in err
